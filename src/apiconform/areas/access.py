@@ -1,0 +1,80 @@
+"""Roles and statuses: forbidden writes, hidden records, unknown ids, locks, malformed bodies."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from apiconform.areas.common import created, created_id, discard, resource
+from apiconform.checks import expect_status
+from apiconform.client import Api
+
+
+def _as(api: Api, credential: str) -> dict[str, str]:
+    """Credentials of a second user, or skip when the target did not provide them."""
+    key = api.target.credentials.get(credential)
+    if not key:
+        pytest.skip(f"{api.contract.credentials[credential].env} is not set")
+    variant = next(a for a in api.contract.auth if a.credential and a.kind == "header")
+    return {"auth": variant.name, "credentials": {variant.credential: key}}
+
+
+def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
+    api.verifies(clause)
+    who = _as(api, credential)
+    res = resource(api, res_name)
+    ex = api.post(res.path, {res.root: attrs}, **who)
+    stray = created_id(ex, res)
+    if stray is not None:
+        discard(api, res, stray)
+    expect_status(ex, 403, clause, f"create {res_name} as {credential}")
+
+
+def role_cannot_read(api: Api, res_name: str, credential: str, clause: str) -> None:
+    api.verifies(clause)
+    ex = api.get(resource(api, res_name).path, **_as(api, credential))
+    expect_status(ex, 403, clause, f"list {res_name} as {credential}")
+
+
+def hidden_from_role(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
+    """Another user's record answers 404 (not 403), so its existence does not leak."""
+    api.verifies(clause)
+    who = _as(api, credential)
+    res = resource(api, res_name)
+    with created(api, res, attrs) as (ident, _):
+        ex = api.get(f"{res.path}/{ident}", **who)
+        expect_status(ex, 404, clause, f"another user's {res_name} read as {credential}")
+
+
+def unknown_is_404(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause)
+    res = resource(api, res_name)
+    ex = api.get(f"{res.path}/2147483000")
+    expect_status(ex, api.contract.writes.get("missing_status", 404), clause, f"unknown {res_name} id")
+
+
+def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> None:
+    api.verifies(clause)
+    res = resource(api, res_name)
+    raw = '{"%s": {"name": ' % res.root if fmt == "json" else f"<{res.root}><name>unclosed</{res.root}"
+    ex = api.post(res.path, raw=raw, fmt=fmt)
+    stray = created_id(ex, res)
+    if stray is not None:
+        discard(api, res, stray)
+    expect_status(ex, 400, clause, f"malformed {fmt} body")
+
+
+def locked_refuses_changes(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:
+    """A locked record refuses update and delete; the documented override (force) still works."""
+    api.verifies(clause)
+    res = resource(api, res_name)
+    locked = api.contract.writes.get("locked_status", 423)
+    with created(api, res, attrs) as (ident, _):
+        path = f"{res.path}/{ident}"
+        expect_status(api.patch(path, {res.root: dict(res.lock or {})}), 200, clause, "lock")
+        expect_status(api.patch(path, {res.root: {"note": "changed while locked"}}), locked, clause,
+                      "update of a locked record")
+        expect_status(api.delete(path), locked, clause, "delete of a locked record")
+        expect_status(api.patch(path, {res.root: dict(res.unlock or {})}), 200, clause, "unlock with force")
+        expect_status(api.patch(path, {res.root: {"note": "changed after unlock"}}), 200, clause,
+                      "update after unlock")

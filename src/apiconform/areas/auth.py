@@ -1,0 +1,62 @@
+"""Auth variants: each documented way in works; missing, wrong, malformed, revoked are refused."""
+from __future__ import annotations
+
+import pytest
+
+from apiconform.checks import body_data, expect, expect_status
+from apiconform.client import Api
+from apiconform.verdict import HarnessError
+
+
+def variant_authenticates(api: Api, variant_name: str) -> None:
+    variant = api.contract.auth_variant(variant_name)
+    api.verifies(variant.clause)
+    ex = api.get(api.contract.probe, auth=variant.name)
+    expect_status(ex, 200, variant.clause, f"GET {api.contract.probe} authenticated by {variant.name}")
+    body_data(ex, variant.clause)
+
+
+def missing_rejected(api: Api, fmt: str, clause: str) -> None:
+    api.verifies(clause)
+    ex = api.get(api.contract.probe, auth=False, fmt=fmt)
+    expect_status(ex, api.contract.auth_probes.get("status", 401), clause, "request without credentials")
+
+
+def broken_rejected(api: Api, variant_name: str, how: str, clause: str) -> None:
+    """``how``: ``wrong`` (well-formed but unknown) or ``malformed`` credential for the variant."""
+    variant = api.contract.auth_variant(variant_name)
+    api.verifies(clause)
+    probes = api.contract.auth_probes
+    if variant.kind == "basic":
+        creds = {variant.password: "apiconform-wrong-password"}
+    else:
+        creds = {variant.credential: probes["wrong_key" if how == "wrong" else "malformed_key"]}
+    ex = api.get(api.contract.probe, auth=variant.name, credentials=creds)
+    expect_status(ex, probes.get("status", 401), clause, f"{how} credential in {variant.name}")
+
+
+def revoked_rejected(api: Api, credential: str, clause: str) -> None:
+    api.verifies(clause)
+    key = api.target.credentials.get(credential)
+    if not key:
+        pytest.skip(f"{api.contract.credentials[credential].env} is not set")
+    variant = next(a for a in api.contract.auth if a.credential and a.kind == "header")
+    ex = api.get(api.contract.probe, auth=variant.name, credentials={variant.credential: key})
+    expect_status(ex, api.contract.auth_probes.get("status", 401), clause, "revoked credential")
+
+
+def plain_http_refused(api: Api, clause: str) -> None:
+    """Plain HTTP must not serve the API. Sent without credentials: we never send them over HTTP."""
+    api.verifies(clause)
+    if not api.contract.https_only:
+        pytest.skip("the contract does not say HTTPS only")
+    http_base = api.target.http_url or api.target.base_url.replace("https://", "http://", 1)
+    try:
+        ex = api.get(api.contract.probe, auth=False, base=http_base, invariants=False)
+    except HarnessError:
+        return  # refused or reset: plain HTTP is not served
+    expect(not 200 <= ex.status < 300, clause, f"plain HTTP answered {ex.status} with API content", ex,
+           expected="refusal or redirect to https", actual=ex.status)
+    if 300 <= ex.status < 400:
+        location = ex.headers.get("location", "")
+        expect(location.startswith("https://"), clause, f"plain HTTP redirects to {location!r}, not to https", ex)

@@ -1,0 +1,56 @@
+"""Creating and removing resources for a check, and reading an id out of a response."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from apiconform.checks import body_data, expect_status, violation
+from apiconform.client import Api
+from apiconform.contract import Resource
+from apiconform.exchange import Exchange
+
+
+def resource(api: Api, name: str) -> Resource:
+    return api.contract.resources[name]
+
+
+def create(api: Api, res: Resource, attrs: dict[str, Any], *, fmt: str | None = None,
+           clause: str = "") -> tuple[int, dict[str, Any], Exchange]:
+    """POST a wrapped resource; 201 expected. Returns (id, resource data, exchange)."""
+    clause = clause or api.contract.writes["create_clause"]
+    ex = api.post(res.path, {res.root: attrs}, fmt=fmt)
+    expect_status(ex, api.contract.writes.get("create_status", 201), clause, f"create {res.name}")
+    data = body_data(ex, clause)
+    item = data[1] if isinstance(data, tuple) else (data or {}).get(res.root)
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        violation(clause, f"created {res.name} carries no integer id", ex, actual=ex.text[:200])
+    return item["id"], item, ex
+
+
+def discard(api: Api, res: Resource, ident: int) -> None:
+    """Best-effort cleanup that never fails the check: unlock (if it can), then delete."""
+    if res.unlock:
+        api.patch(f"{res.path}/{ident}", {res.root: dict(res.unlock)}, invariants=False)
+    api.delete(f"{res.path}/{ident}", invariants=False)
+
+
+@contextmanager
+def created(api: Api, res: Resource, attrs: dict[str, Any], **kw: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    ident, item, _ = create(api, res, attrs, **kw)
+    try:
+        yield ident, item
+    finally:
+        discard(api, res, ident)
+
+
+def created_id(ex: Exchange, res: Resource) -> int | None:
+    """The id of a resource a response created by mistake, so a check can clean up after it."""
+    if ex.status >= 300 or not ex.body:
+        return None
+    try:
+        data = ex.data()
+    except ValueError:
+        return None
+    item = data[1] if isinstance(data, tuple) else (data or {}).get(res.root) if isinstance(data, dict) else None
+    return item.get("id") if isinstance(item, dict) else None

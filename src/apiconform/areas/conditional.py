@@ -1,0 +1,59 @@
+"""Conditional requests: weak ETags, If-None-Match -> 304, a new ETag after a change."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apiconform.areas.common import created, resource
+from apiconform.checks import expect, expect_status
+from apiconform.client import Api
+from apiconform.exchange import Exchange
+
+WEAK = re.compile(r'^W/"[^"]+"$')
+ANY = re.compile(r'^(W/)?"[^"]*"$')
+
+
+def _etag(ex: Exchange, clause: str) -> str:
+    tag = ex.headers.get("etag", "")
+    expect(bool(ANY.match(tag)), clause, f"no valid ETag on {ex.method} {ex.url}", ex, actual=tag or "(none)")
+    return tag
+
+
+def etags_are_weak(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause)
+    res = resource(api, res_name)
+    for path in (api.contract.probe, res.path):
+        ex = api.get(path)
+        expect_status(ex, 200, clause, f"GET {path}")
+        tag = _etag(ex, clause)
+        if api.contract.conditional.get("weak"):
+            expect(bool(WEAK.match(tag)), clause, f"ETag {tag} is not weak (W/\"...\")", ex, expected='W/"..."',
+                   actual=tag)
+
+
+def not_modified(api: Api, clause: str) -> None:
+    api.verifies(clause)
+    cond = api.contract.conditional
+    first = api.get(api.contract.probe)
+    tag = _etag(first, clause)
+    again = api.get(api.contract.probe, headers={cond["request_header"]: tag})
+    expect_status(again, cond.get("not_modified", 304), clause, f"GET with {cond['request_header']}: {tag}")
+    expect(not again.body, clause, "304 carried a body", again)
+    expect(again.headers.get("etag") == tag, clause, "304 did not repeat the ETag", again, expected=tag,
+           actual=again.headers.get("etag"))
+
+
+def changed_after_update(api: Api, res_name: str, attrs: dict[str, Any], change: dict[str, Any],
+                         clause: str) -> None:
+    api.verifies(clause)
+    cond = api.contract.conditional
+    res = resource(api, res_name)
+    with created(api, res, attrs) as (ident, _):
+        path = f"{res.path}/{ident}"
+        tag = _etag(api.get(path), clause)
+        expect_status(api.patch(path, {res.root: change}), api.contract.writes.get("update_status", 200), clause,
+                      "PATCH")
+        after = api.get(path, headers={cond["request_header"]: tag})
+        expect_status(after, 200, clause, "GET with the ETag from before the change")
+        expect(after.headers.get("etag") != tag, clause, "the ETag did not change with the resource", after,
+               expected=f"not {tag}", actual=after.headers.get("etag"))

@@ -1,0 +1,94 @@
+"""Pagination: walking pages yields each item once; defaults; past the end; order."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from apiconform.areas.common import create, discard, resource
+from apiconform.checks import expect, expect_resource, expect_status
+from apiconform.client import Api
+from apiconform.contract import Resource
+
+
+@contextmanager
+def seeded(api: Api, res: Resource, tag: str) -> Iterator[tuple[str, list[int]]]:
+    """``items`` records whose names share a prefix the list filter can narrow to."""
+    pg = api.contract.pagination
+    prefix = f"apiconform {tag} {res.name}"
+    leftover = api.get(res.path, params={pg["filter"]: prefix}, invariants=False)
+    if leftover.status == 200:  # a crashed earlier run against a live account
+        for item in leftover.data() or []:
+            discard(api, res, item[res.root]["id"])
+    ids = []
+    try:
+        for i in range(pg["items"]):
+            ident, _, _ = create(api, res, {"name": f"{prefix} {_shuffled(i, pg['items'])}"})
+            ids.append(ident)
+        yield prefix, ids
+    finally:
+        for ident in ids:
+            discard(api, res, ident)
+
+
+def _shuffled(i: int, n: int) -> str:
+    """Names whose order matches neither creation order nor its reverse."""
+    return f"{chr(ord('a') + (i * 3) % n)}{i:02d}"
+
+
+def _page(api: Api, res: Resource, prefix: str, clause: str, **params: Any) -> list[dict[str, Any]]:
+    pg = api.contract.pagination
+    ex = api.get(res.path, params={pg["filter"]: prefix, **params})
+    expect_status(ex, 200, clause, f"list {res.name} {params}")
+    return expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
+
+
+def walk_yields_each_once(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause)
+    pg = api.contract.pagination
+    res = resource(api, res_name)
+    size = pg["page_size"]
+    with seeded(api, res, "walk") as (prefix, ids):
+        seen: list[int] = []
+        page = pg["first_page"]
+        while True:
+            items = _page(api, res, prefix, clause, **{pg["limit"]: size, pg["page"]: page})
+            expect(len(items) <= size, clause, f"page {page} has {len(items)} items, more than limit={size}",
+                   expected=size, actual=len(items))
+            seen += [i["id"] for i in items]
+            if len(items) < size or page > len(ids):
+                break
+            page += 1
+        dupes = sorted({i for i in seen if seen.count(i) > 1})
+        expect(not dupes, clause, f"items returned on more than one page: {dupes}", actual=seen)
+        expect(sorted(seen) == sorted(ids), clause, "walking the pages did not yield every item",
+               expected=sorted(ids), actual=sorted(seen))
+
+
+def default_returns_all(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause)
+    res = resource(api, res_name)
+    with seeded(api, res, "all") as (prefix, ids):
+        got = [i["id"] for i in _page(api, res, prefix, clause)]
+        expect(sorted(got) == sorted(ids), clause, "a list without limit did not return every item",
+               expected=sorted(ids), actual=sorted(got))
+
+
+def beyond_end_is_empty(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause)
+    pg = api.contract.pagination
+    res = resource(api, res_name)
+    with seeded(api, res, "end") as (prefix, ids):
+        past = -(-len(ids) // pg["page_size"]) + 1
+        items = _page(api, res, prefix, clause, **{pg["limit"]: pg["page_size"], pg["page"]: past})
+        expect(items == [], clause, f"page {past} past the end is not empty", expected=[],
+               actual=[i["id"] for i in items])
+
+
+def sorted_by_name(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause)
+    res = resource(api, res_name)
+    with seeded(api, res, "order") as (prefix, _):
+        names = [i["name"] for i in _page(api, res, prefix, clause)]
+        expect(names == sorted(names, key=str.lower), clause, "the list is not sorted by name",
+               expected=sorted(names, key=str.lower), actual=names)

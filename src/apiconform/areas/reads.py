@@ -1,0 +1,24 @@
+"""Reads: every resource answers 200 and matches its schema, as a list and as a single item."""
+from __future__ import annotations
+
+from apiconform.areas.common import resource
+from apiconform.checks import expect_resource, expect_status
+from apiconform.client import Api
+
+
+def read_matches_schema(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause, api.contract.schema_clause)
+    res = resource(api, res_name)
+    pg = api.contract.pagination
+    if res.singleton:
+        ex = api.get(res.path)
+        expect_status(ex, 200, clause, f"GET {res.path}")
+        expect_resource(api.contract, ex, res, api.contract.schema_clause)
+        return
+    ex = api.get(res.path, params={pg["limit"]: 5} if pg else None)
+    expect_status(ex, 200, clause, f"GET {res.path}")
+    items = expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
+    if items:
+        one = api.get(f"{res.path}/{items[0]['id']}")
+        expect_status(one, 200, clause, f"GET {res.path}/{items[0]['id']}")
+        expect_resource(api.contract, one, res, api.contract.schema_clause)

@@ -1,0 +1,164 @@
+"""The suite's HTTP client: a real httpx client that knows the contract's auth and formats.
+
+Every response passes the contract's invariants (allowed status, error body shape, media type)
+before a test sees it, so a check written for one clause still catches a broken invariant on
+the way. Transport failures become :class:`HarnessError`, never a contract failure.
+"""
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from apiconform import xmlfmt
+from apiconform.contract import AuthVariant, Contract
+from apiconform.exchange import Exchange
+from apiconform.invariants import check_invariants
+from apiconform.verdict import HarnessError
+
+TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+
+
+@dataclass
+class Target:
+    """Where requests go and with which credentials."""
+
+    kind: str  # sandbox | url | cassettes
+    base_url: str
+    credentials: dict[str, str]
+    ca_bundle: str | None = None
+    http_url: str | None = None  # the plain-HTTP twin of base_url, if known
+    faults: tuple[str, ...] = ()
+
+
+@dataclass
+class Api:
+    """One test's view of the target. ``auth`` names the default auth variant."""
+
+    contract: Contract
+    target: Target
+    auth: str | None = None
+    cassette_path: Path | None = None
+    replaying: bool = False
+    observed: set[str] = field(default_factory=set)  # invariant clauses this test exercised
+    declared: list[str] = field(default_factory=list)  # clauses the test said it verifies
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.auth is None and self.contract.auth:
+            self.auth = self.contract.auth[0].name
+        verify: ssl.SSLContext | bool = True
+        if self.target.ca_bundle:
+            verify = ssl.create_default_context(cafile=self.target.ca_bundle)
+        self._http = httpx.Client(verify=verify, timeout=TIMEOUT, follow_redirects=False,
+                                  headers={"User-Agent": self.contract.user_agent})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def verifies(self, *clauses: str) -> None:
+        """Declare the clauses this check verifies (for checks parametrised at run time)."""
+        for clause in clauses:
+            self.contract.clause(clause)
+            if clause not in self.declared:
+                self.declared.append(clause)
+
+    def check(self, exchange: Exchange) -> Exchange:
+        """Run the contract's invariants on an exchange requested with ``invariants=False``."""
+        self.observed |= check_invariants(self.contract, exchange)
+        return exchange
+
+    # -- building requests -------------------------------------------------------------
+    def url(self, path: str, fmt: str | None = None, base: str | None = None) -> str:
+        """``path`` with the format suffix, e.g. ``customers/3`` -> ``.../customers/3.json``."""
+        fmt = fmt or self.contract.formats.get("default", "json")
+        base = (base or self.target.base_url).rstrip("/")
+        suffix = f".{fmt}" if fmt else ""
+        return f"{base}/{path.lstrip('/')}{suffix}"
+
+    def _apply_auth(self, variant: AuthVariant, headers: dict[str, str], params: dict[str, Any],
+                    creds: Mapping[str, str]) -> httpx.Auth | None:
+        if variant.kind == "header":
+            headers[variant.header] = creds[variant.credential]
+        elif variant.kind == "query":
+            params[variant.param] = creds[variant.credential]
+        elif variant.kind == "basic":
+            return httpx.BasicAuth(creds[variant.username], creds[variant.password])
+        elif variant.kind == "bearer":
+            headers["Authorization"] = f"Bearer {creds[variant.credential]}"
+        else:
+            raise HarnessError(f"{self.contract.path}: auth kind {variant.kind!r} is not supported")
+        return None
+
+    def request(self, method: str, path: str, *, fmt: str | None = None, auth: str | None | bool = True,
+                credentials: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
+                body: Any = None, raw: str | bytes | None = None, content_type: str | None | bool = True,
+                headers: Mapping[str, str] | None = None, base: str | None = None,
+                invariants: bool = True) -> Exchange:
+        """Send one request and return the checked exchange.
+
+        ``auth``: True for this Api's default variant, a variant name, or False/None for none.
+        ``credentials`` overrides the target's (e.g. a wrong key). ``body`` is encoded in ``fmt``;
+        ``raw`` is sent as is. ``content_type``: True sets the format's media type when a body
+        is sent, a string sets that, False/None sends none.
+        """
+        fmt = fmt or self.contract.formats.get("default", "json")
+        url = self.url(path, fmt, base)
+        hdrs = dict(headers or {})
+        query = dict(params or {})
+        basic = None
+        if auth:
+            variant = self.contract.auth_variant(self.auth if auth is True else auth)
+            creds = {**self.target.credentials, **(credentials or {})}
+            missing = [c for c in (variant.credential, variant.username, variant.password) if c and not creds.get(c)]
+            if missing:
+                envs = ", ".join(self.contract.credentials[m].env for m in missing)
+                raise HarnessError(f"auth variant {variant.name!r} needs {envs}, which is not set")
+            if urlsplit(url).scheme != "https":
+                raise HarnessError(f"refusing to send credentials over plain HTTP to {url}")
+            basic = self._apply_auth(variant, hdrs, query, creds)
+        content = self._encode(body, raw, fmt, path)
+        if content is not None and content_type:
+            hdrs.setdefault("Content-Type", content_type if isinstance(content_type, str)
+                            else self.contract.media_type(fmt if fmt in self.contract.formats["media_types"] else "json"))
+        try:
+            response = self._http.request(method, url, params=query or None, content=content, headers=hdrs, auth=basic)
+        except httpx.TransportError as exc:
+            raise HarnessError(f"{method} {url.split('?')[0]}: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # vcrpy's missing-cassette-entry and friends: harness, not contract
+            if type(exc).__name__ == "CannotOverwriteExistingCassetteException":
+                raise HarnessError(f"{method} {urlsplit(url).path} is not in the cassette (re-record it): "
+                                   f"{str(exc).splitlines()[0]}") from None
+            raise
+        exchange = Exchange.from_response(response, fmt)
+        self.exchanges.append(exchange)
+        return self.check(exchange) if invariants else exchange
+
+    def _encode(self, body: Any, raw: str | bytes | None, fmt: str, path: str) -> bytes | None:
+        if raw is not None:
+            return raw.encode() if isinstance(raw, str) else raw
+        if body is None:
+            return None
+        if fmt == "xml":
+            root, value = next(iter(body.items()))
+            return xmlfmt.dumps(root, value).encode()
+        return json.dumps(body).encode()
+
+    # -- shorthands ------------------------------------------------------------------
+    def get(self, path: str, **kw: Any) -> Exchange:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Exchange:
+        return self.request("POST", path, body=body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Exchange:
+        return self.request("PATCH", path, body=body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Exchange:
+        return self.request("DELETE", path, **kw)

@@ -1,0 +1,206 @@
+"""A provider's contract, loaded from ``suites/<provider>/contract.toml``.
+
+The generic checks read everything provider-specific from here, so a new provider needs a
+contract file, schemas and a few tests, not engine changes.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROVENANCES = ("documented", "observed", "assumed")
+
+
+class ContractError(Exception):
+    """A contract file is missing or malformed; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    area: str
+    text: str
+    source: str
+    provenance: str
+
+
+@dataclass(frozen=True)
+class Credential:
+    name: str
+    env: str
+    secret: bool
+    required: bool
+
+
+@dataclass(frozen=True)
+class AuthVariant:
+    name: str
+    kind: str  # header | query | basic
+    methods: tuple[str, ...]
+    clause: str
+    header: str = ""
+    param: str = ""
+    credential: str = ""
+    username: str = ""
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    path: str
+    root: str
+    schema: str
+    create_schema: str = ""
+    singleton: bool = False
+    read_only: bool = False
+    unlock: dict[str, Any] | None = None  # attributes that lift a lock (admin), sent before cleanup deletes
+    lock: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class InvalidPayload:
+    resource: str
+    constraint: str  # "<keyword>:<property>"
+    status: int
+    clause: str
+
+
+@dataclass
+class Contract:
+    provider: str
+    title: str
+    base_url: str
+    https_only: bool
+    probe: str
+    user_agent: str
+    credentials: dict[str, Credential]
+    auth: list[AuthVariant]
+    auth_probes: dict[str, Any]
+    formats: dict[str, Any]
+    status: dict[str, tuple[int, ...]]
+    errors: dict[str, str]
+    pagination: dict[str, Any]
+    conditional: dict[str, Any]
+    writes: dict[str, Any]
+    resources: dict[str, Resource]
+    invalid_payloads: list[InvalidPayload]
+    clauses: dict[str, Clause]
+    path: Path
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def env_prefix(self) -> str:
+        return self.provider.upper().replace("-", "_")
+
+    @property
+    def schema_clause(self) -> str:
+        """The clause that resource bodies match their schemas."""
+        return self.raw.get("invariants", {}).get("schema", "")
+
+    def clause(self, clause_id: str) -> Clause:
+        try:
+            return self.clauses[clause_id]
+        except KeyError:
+            raise ContractError(f"{self.path}: no clause {clause_id!r}") from None
+
+    def allowed_status(self, method: str) -> tuple[int, ...]:
+        return self.status.get(method.upper(), ())
+
+    def media_type(self, fmt: str) -> str:
+        return self.formats["media_types"][fmt]
+
+    def auth_variant(self, name: str) -> AuthVariant:
+        for variant in self.auth:
+            if variant.name == name:
+                return variant
+        raise ContractError(f"{self.path}: no auth variant {name!r}")
+
+
+def _need(table: dict[str, Any], key: str, where: str, path: Path) -> Any:
+    if key not in table:
+        raise ContractError(f"{path}: [{where}] lacks required field {key!r}")
+    return table[key]
+
+
+def load_contract(path: Path) -> Contract:
+    """Parse and cross-check a contract file; every error names the file and the field."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContractError(f"{path}: contract file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContractError(f"{path}: not valid TOML: {exc}") from None
+
+    prov = _need(raw, "provider", "provider", path)
+    clauses: dict[str, Clause] = {}
+    for i, c in enumerate(raw.get("clauses", [])):
+        where = f"clauses #{i + 1}"
+        clause = Clause(**{k: str(_need(c, k, where, path)) for k in ("id", "area", "text", "source", "provenance")})
+        if clause.provenance not in PROVENANCES:
+            raise ContractError(f"{path}: [{where}] provenance {clause.provenance!r} is not one of {PROVENANCES}")
+        if clause.id in clauses:
+            raise ContractError(f"{path}: clause {clause.id!r} defined twice")
+        clauses[clause.id] = clause
+
+    credentials = {
+        name: Credential(name, _need(c, "env", f"credentials.{name}", path), bool(c.get("secret", True)),
+                         bool(c.get("required", True)))
+        for name, c in raw.get("credentials", {}).items()
+    }
+    auth = []
+    for a in raw.get("auth", []):
+        a = dict(a)
+        a["methods"] = tuple(m.upper() for m in a.get("methods", []))
+        try:
+            auth.append(AuthVariant(**a))
+        except TypeError as exc:
+            raise ContractError(f"{path}: [[auth]] {a.get('name')!r}: {exc}") from None
+    resources = {}
+    for name, r in raw.get("resources", {}).items():
+        try:
+            resources[name] = Resource(name=name, **r)
+        except TypeError as exc:
+            raise ContractError(f"{path}: [resources.{name}]: {exc}") from None
+    invalid = [InvalidPayload(**p) for p in raw.get("invalid_payloads", [])]
+
+    contract = Contract(
+        provider=_need(prov, "name", "provider", path),
+        title=prov.get("title", prov["name"]),
+        base_url=_need(prov, "base_url", "provider", path),
+        https_only=bool(prov.get("https_only", True)),
+        probe=prov.get("probe", ""),
+        user_agent=prov.get("user_agent", "apiconform"),
+        credentials=credentials,
+        auth=auth,
+        auth_probes=raw.get("auth_probes", {}),
+        formats=raw.get("formats", {}),
+        status={m.upper(): tuple(codes) for m, codes in raw.get("status", {}).items()},
+        errors=raw.get("errors", {}),
+        pagination=raw.get("pagination", {}),
+        conditional=raw.get("conditional", {}),
+        writes=raw.get("writes", {}),
+        resources=resources,
+        invalid_payloads=invalid,
+        clauses=clauses,
+        path=path,
+        raw=raw,
+    )
+    _cross_check(contract)
+    return contract
+
+
+def _cross_check(c: Contract) -> None:
+    """Every clause a contract names must exist; every credential an auth variant uses too."""
+    named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads]
+    for clause_id in named:
+        c.clause(clause_id)
+    for a in c.auth:
+        for cred in (a.credential, a.username, a.password):
+            if cred and cred not in c.credentials:
+                raise ContractError(f"{c.path}: auth variant {a.name!r} uses unknown credential {cred!r}")
+    for p in c.invalid_payloads:
+        if p.resource not in c.resources:
+            raise ContractError(f"{c.path}: invalid payload names unknown resource {p.resource!r}")

@@ -1,0 +1,251 @@
+"""The pytest plugin: options, the fixtures suites use, and the verdict of every check.
+
+Flow: a suite test asks for ``api``; the plugin resolves the provider's contract and target
+(sandbox, URL or cassettes), wraps the test in a cassette when recording or replaying, and
+after the test turns its outcome into a verdict record that travels (through xdist, if any)
+to the controller, which writes the reports.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apiconform.client import Api, Target
+from apiconform.contract import Contract, ContractError, load_contract
+from apiconform.paths import cassettes_dir
+from apiconform.recording import MODES, CassetteError, cassette, cassette_name, check_cassette, no_sockets, recorder
+from apiconform.scrub import Scrubber
+from apiconform.targets import (RUN_DIR_ENV, TargetError, replay_target, sandbox_target, scrubber_for,
+                                stop_shared_sandboxes, url_target)
+from apiconform.verdict import RED, ContractViolation, HarnessError, Unsupported, Verdict
+
+RECORD_KEY = "apiconform"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apiconform", "API contract suites")
+    group.addoption("--mode", choices=MODES, default="live", help="live (default), record cassettes, or replay them")
+    group.addoption("--target", default=None, metavar="URL",
+                    help="run against this base URL with credentials from the environment (default: bundled sandbox)")
+    group.addoption("--ca-bundle", default=None, metavar="PEM", help="CA bundle to verify the target's TLS")
+    group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
+                    help="start the bundled sandbox with this fault (repeatable)")
+    group.addoption("--report-dir", default=None, metavar="DIR", help="write results.json, junit.xml, summary.md, "
+                    "report.html here")
+    group.addoption("--cassette-dir", default=None, metavar="DIR", help="cassettes root (default: ./cassettes)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clauses(*ids): the contract clauses a check verifies")
+    if config.getoption("mode") == "replay":
+        no_sockets.install()
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        run_dir = tempfile.mkdtemp(prefix="apiconform-run-")
+        os.environ[RUN_DIR_ENV] = run_dir
+        config.pluginmanager.register(_Collector(config, Path(run_dir)), "apiconform-collector")
+    config.stash[_session_key] = _Session(config)
+
+
+_session_key = pytest.StashKey["_Session"]()
+
+
+class _Session:
+    """Per-process cache of contracts, targets and scrubbers, by provider."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.mode: str = config.getoption("mode")
+        self.contracts: dict[Path, Contract] = {}
+        self.targets: dict[str, Target] = {}
+        self.scrubbers: dict[str, Scrubber] = {}
+
+    def contract_for(self, test_path: Path) -> Contract:
+        path = test_path.parent / "contract.toml"
+        if path not in self.contracts:
+            self.contracts[path] = load_contract(path)
+        return self.contracts[path]
+
+    def target_for(self, contract: Contract) -> Target:
+        if contract.provider not in self.targets:
+            opt = self.config.getoption
+            if self.mode == "replay":
+                target = replay_target(contract)
+            elif opt("target"):
+                target = url_target(contract, opt("target"), opt("ca_bundle"))
+            else:
+                target = sandbox_target(contract, tuple(opt("sandbox_fault")))
+            self.targets[contract.provider] = target
+            self.scrubbers[contract.provider] = scrubber_for(contract, target)
+        return self.targets[contract.provider]
+
+    def cassette_path(self, contract: Contract, nodeid: str) -> Path:
+        root = self.config.getoption("cassette_dir")
+        base = Path(root) / contract.provider if root else cassettes_dir(contract.provider)
+        return base / cassette_name(nodeid)
+
+
+@pytest.fixture
+def contract(request: pytest.FixtureRequest) -> Contract:
+    try:
+        return request.config.stash[_session_key].contract_for(Path(str(request.node.path)))
+    except ContractError as exc:
+        raise HarnessError(str(exc)) from None
+
+
+@pytest.fixture
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("mode"))
+
+
+@pytest.fixture
+def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
+    """The test's client, inside its cassette when recording or replaying."""
+    session = request.config.stash[_session_key]
+    try:
+        target = session.target_for(contract)
+    except TargetError as exc:
+        raise HarnessError(str(exc)) from None
+    scrubber = session.scrubbers[contract.provider]
+    path = session.cassette_path(contract, request.node.nodeid)
+    if session.mode == "live":
+        client = Api(contract, target)
+        request.node.stash[_api_key] = client
+        yield client
+        client.close()
+        return
+    if session.mode == "replay":
+        check_cassette(path)
+    vcr_ = recorder(scrubber, target.base_url, session.mode, [a.header for a in contract.auth if a.header],
+                    [a.param for a in contract.auth if a.param])
+    with cassette(vcr_, path, scrubber, target.kind, contract.provider):
+        client = Api(contract, target, cassette_path=path, replaying=session.mode == "replay")
+        request.node.stash[_api_key] = client
+        yield client
+        client.close()
+
+
+_api_key = pytest.StashKey[Api]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.when == "call" or (report.when != "call" and not report.passed):
+        record = _record(item, call, report, item.stash.get(_api_key, None))
+        if record is not None:
+            report.user_properties.append((RECORD_KEY, json.dumps(record)))
+
+
+def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport, client: Api | None
+            ) -> dict[str, Any] | None:
+    session: _Session = item.config.stash[_session_key]
+    try:
+        contract = session.contract_for(Path(str(item.path)))
+    except ContractError:
+        contract = None
+    if contract is None or not (Path(str(item.path)).parent / "contract.toml").exists():
+        return None  # not a suite test (e.g. the engine's own tests)
+    declared = [c for m in item.iter_markers("clauses") for c in m.args]
+    if client is not None:
+        declared += [c for c in client.declared if c not in declared]
+    observed = sorted(client.observed - set(declared)) if client else []
+    clauses = declared + observed
+    verdict, message, violated, evidence = Verdict.PASS, "", None, None
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if report.skipped:
+        verdict = Verdict.SKIP
+        if isinstance(exc, Unsupported):
+            verdict = Verdict.UNSUPPORTED
+        message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(exc or "")
+    elif report.failed:
+        if isinstance(exc, ContractViolation):
+            violated = exc.clause
+            message = str(exc)
+            verdict = Verdict.FAIL
+            clause = contract.clauses.get(exc.clause)
+            target = session.targets.get(contract.provider)
+            if clause and clause.provenance == "assumed" and target is not None and target.kind == "url":
+                verdict = Verdict.DIFFERS
+                message = f"observed behaviour differs from the sandbox's assumption: {exc}"
+            scrubber = session.scrubbers.get(contract.provider)
+            if exc.exchange is not None and scrubber is not None:
+                evidence = {**exc.exchange.evidence(scrubber), "expected": _plain(exc.expected),
+                            "actual": _plain(exc.actual)}
+            if violated not in clauses:
+                clauses.append(violated)
+        else:
+            verdict = Verdict.ERROR
+            message = f"{type(exc).__name__}: {exc}" if exc is not None else str(report.longrepr)[-500:]
+        scrubber = session.scrubbers.get(contract.provider)
+        if scrubber is not None:
+            message = scrubber.text(message)
+    areas = [contract.clauses[c].area for c in clauses if c in contract.clauses]
+    return {
+        "provider": contract.provider,
+        "test": item.nodeid,
+        "name": item.name,
+        "clauses": clauses,
+        "area": areas[0] if areas else "other",
+        "verdict": str(verdict),
+        "violated": violated,
+        "provenance": contract.clauses[violated].provenance if violated in contract.clauses else None,
+        "message": message[:2000],
+        "evidence": evidence,
+        "target": session.targets[contract.provider].kind if contract.provider in session.targets else None,
+        "mode": session.mode,
+        "duration": round(getattr(report, "duration", 0.0), 3),
+    }
+
+
+def _plain(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+class _Collector:
+    """Lives in the controller: gathers every record and writes the reports at the end."""
+
+    def __init__(self, config: pytest.Config, run_dir: Path) -> None:
+        self.config = config
+        self.run_dir = run_dir
+        self.records: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == RECORD_KEY:
+                self.records.append(json.loads(value))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        stop_shared_sandboxes(self.run_dir)
+        records = _dedupe(self.records)
+        report_dir = self.config.getoption("report_dir")
+        if report_dir and records:
+            from apiconform.reports import write_reports
+
+            write_reports(records, Path(report_dir), mode=self.config.getoption("mode"))
+        if any(r["verdict"] in RED for r in records) and session.exitstatus == 0:
+            session.exitstatus = 1
+
+
+def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per check: a teardown error overrides the call's verdict."""
+    by_test: dict[str, dict[str, Any]] = {}
+    for record in records:
+        prev = by_test.get(record["test"])
+        if prev is None or record["verdict"] in RED:
+            by_test[record["test"]] = record
+    return list(by_test.values())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    no_sockets.uninstall()

@@ -1,0 +1,182 @@
+"""Cassettes: vcrpy configured for scrubbed, atomic recording and socket-free replay.
+
+Recording rewrites the target's base URL to :data:`REPLAY_BASE`, drops every credential
+(headers, query, basic auth, bodies), then the written text is scanned for the run's secrets
+before it replaces the old cassette. Replay matches on method, path and query, plays each
+recorded response once in order, and runs with sockets disabled.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import vcr
+import yaml
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.serialize import deserialize, serialize
+
+from apiconform import __version__
+from apiconform.scrub import REDACTED, Scrubber
+from apiconform.verdict import HarnessError
+
+REPLAY_BASE = "https://replay.invalid"
+MODES = ("live", "record", "replay")
+
+
+class CassetteError(HarnessError):
+    """A cassette is missing, corrupt, or lacks a request; names the file."""
+
+
+def cassette_name(nodeid: str) -> str:
+    """``suites/mite/test_auth.py::test_x[basic]`` -> ``test_auth__test_x[basic].yaml``."""
+    file_part, _, test_part = nodeid.partition("::")
+    stem = Path(file_part).stem
+    safe = "".join(c if c.isalnum() or c in "-_.[]" else "_" for c in test_part.replace("::", "__"))
+    return f"{stem}__{safe}.yaml"
+
+
+def make_persister(scrubber: Scrubber) -> type:
+    """A vcrpy persister that writes atomically and refuses to write a secret."""
+
+    class GatedPersister:
+        @classmethod
+        def load_cassette(cls, cassette_path: str, serializer: Any) -> Any:
+            path = Path(cassette_path)
+            if not path.is_file():
+                raise CassetteNotFoundError()
+            return deserialize(path.read_text(encoding="utf-8"), serializer)
+
+        @staticmethod
+        def save_cassette(cassette_path: str, cassette_dict: dict[str, Any], serializer: Any) -> None:
+            path = Path(cassette_path)
+            text = serialize(cassette_dict, serializer)
+            scrubber.gate(text, str(path))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    return GatedPersister
+
+
+def check_cassette(path: Path) -> None:
+    """Replay needs a readable cassette; say which file is wrong and how."""
+    if not path.is_file():
+        raise CassetteError(f"{path}: no cassette for this test; record it with --mode record")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CassetteError(f"{path}: corrupt cassette ({type(exc).__name__}); re-record it") from None
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        raise CassetteError(f"{path}: corrupt cassette (no interactions list); re-record it")
+
+
+def recorded_bodies(path: Path, method: str, path_suffix: str) -> list[str]:
+    """Request bodies a cassette recorded for ``method`` on URLs ending in ``path_suffix``."""
+    check_cassette(path)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    out = []
+    for interaction in data["interactions"]:
+        req = interaction["request"]
+        if req["method"] == method and req["uri"].split("?")[0].endswith(path_suffix):
+            body = req.get("body") or ""
+            out.append(body.decode() if isinstance(body, bytes) else body)
+    return out
+
+
+def _replace_base(value: str, base: str) -> str:
+    return value.replace(base.rstrip("/"), REPLAY_BASE)
+
+
+def recorder(scrubber: Scrubber, base_url: str, mode: str, auth_headers: list[str], auth_params: list[str]) -> vcr.VCR:
+    """A vcrpy VCR for ``record`` or ``replay``."""
+
+    def before_request(request: Any) -> Any:
+        request.uri = scrubber.text(_replace_base(request.uri, base_url))
+        for name in list(request.headers):
+            if name.lower() == "host":
+                request.headers[name] = REPLAY_BASE.split("://", 1)[1]
+        body = request.body
+        if body:
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+            request.body = scrubber.text(_replace_base(text, base_url)).encode()
+        return request
+
+    def before_response(response: dict[str, Any]) -> dict[str, Any]:
+        headers = response.get("headers", {})
+        for name in list(headers):
+            headers[name] = [scrubber.header_value(name, _replace_base(v, base_url)) for v in headers[name]]
+        body = response.get("body", {}).get("string")
+        if body:
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+            new = scrubber.text(_replace_base(text, base_url)).encode()
+            if new != body:
+                response["body"]["string"] = new
+                for name in headers:
+                    if name.lower() == "content-length":
+                        headers[name] = [str(len(new))]
+        return response
+
+    return vcr.VCR(
+        serializer="yaml",
+        record_mode="all" if mode == "record" else "none",
+        match_on=["method", "path", "query"],
+        filter_headers=[(h, REDACTED) for h in [*auth_headers, "authorization", "cookie"]],
+        filter_query_parameters=[(p, REDACTED) for p in auth_params],
+        before_record_request=before_request,
+        before_record_response=before_response,
+        decode_compressed_response=True,
+        drop_unused_requests=True,
+    )
+
+
+@contextmanager
+def cassette(vcr_: vcr.VCR, path: Path, scrubber: Scrubber, target: str, provider: str) -> Iterator[Any]:
+    persister = make_persister(scrubber)
+    vcr_.register_persister(persister)
+    with vcr_.use_cassette(str(path)) as cas:
+        if vcr_.record_mode != "none":
+            cas._metadata.update({"provider": provider, "target": target, "tool": f"apiconform {__version__}",
+                                  "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+            cas.dirty = True
+        yield cas
+
+
+class _NoSockets:
+    """Replay must not touch the network: any connect attempt is a harness error."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, Any] = {}
+
+    def install(self) -> None:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise HarnessError("replay mode opened a socket: a request was not served from the cassette")
+
+        self.saved = {"connect": socket.socket.connect, "connect_ex": socket.socket.connect_ex,
+                      "create_connection": socket.create_connection}
+        socket.socket.connect = refuse  # type: ignore[method-assign]
+        socket.socket.connect_ex = refuse  # type: ignore[method-assign]
+        socket.create_connection = refuse  # type: ignore[assignment]
+
+    def uninstall(self) -> None:
+        if self.saved:
+            socket.socket.connect = self.saved["connect"]  # type: ignore[method-assign]
+            socket.socket.connect_ex = self.saved["connect_ex"]  # type: ignore[method-assign]
+            socket.create_connection = self.saved["create_connection"]  # type: ignore[assignment]
+            self.saved = {}
+
+
+no_sockets = _NoSockets()

@@ -1,0 +1,112 @@
+"""Serving a sandbox app: HTTPS on loopback, plus a plain-HTTP port that only redirects.
+
+Both uvicorn servers share one asyncio loop. We bind the sockets ourselves so port 0 can pick
+free ports, and we own signal handling (uvicorn would re-raise the signal after shutdown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from apiconform.sandbox.tls import TlsFiles
+
+HOST = "127.0.0.1"
+PLAIN_HTTP_FAULT = "plain-http-served"
+
+
+def bind(port: int = 0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:  # the sandbox main loop handles signals
+        yield
+
+
+def redirect_app(https_base: str) -> ASGIApp:
+    """The real mite is HTTPS only: answer everything with 301 to the https URL, no body."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        target = https_base + scope["path"]
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        headers = [
+            (b"location", target.encode("latin-1")),
+            (b"content-length", b"0"),
+            (b"server", b"apiconform-sandbox"),
+        ]
+        await send({"type": "http.response.start", "status": 301, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+@dataclass
+class Listening:
+    https_url: str
+    http_url: str
+
+
+def _config(app: ASGIApp, tls: TlsFiles | None) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=HOST,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,  # the app sends its own Server header
+        ssl_certfile=str(tls.cert_path) if tls else None,
+        ssl_keyfile=str(tls.key_path) if tls else None,
+    )
+
+
+async def serve(
+    make_app: Callable[[str], ASGIApp],
+    tls: TlsFiles,
+    faults: frozenset[str],
+    on_ready: Callable[[Listening], None],
+    stop: asyncio.Event,
+    port: int = 0,
+) -> None:
+    """Serve until `stop` is set. `make_app(https_base_url)` builds the API app."""
+    https_sock, http_sock = bind(port), bind(0)
+    https_url = f"https://{HOST}:{https_sock.getsockname()[1]}"
+    http_url = f"http://{HOST}:{http_sock.getsockname()[1]}"
+    api = make_app(https_url)
+    plain = api if PLAIN_HTTP_FAULT in faults else redirect_app(https_url)
+    servers = [_Server(_config(api, tls)), _Server(_config(plain, None))]
+    tasks = [
+        asyncio.create_task(servers[0].serve(sockets=[https_sock])),
+        asyncio.create_task(servers[1].serve(sockets=[http_sock])),
+    ]
+    try:
+        while not all(s.started for s in servers):
+            done = [t for t in tasks if t.done()]
+            if done:  # a server died during startup: surface its exception
+                for task in done:
+                    task.result()
+                raise RuntimeError("a sandbox server stopped during startup")
+            await asyncio.sleep(0.02)
+        on_ready(Listening(https_url=https_url, http_url=http_url))
+        await stop.wait()
+    finally:
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for sock in (https_sock, http_sock):
+            sock.close()

@@ -1,0 +1,67 @@
+"""Scrubbing of credentials, used as a gate rather than a filter.
+
+Everything that leaves the process (cassettes, evidence in reports, log lines) goes through
+:meth:`Scrubber.text`; every file written is then :meth:`Scrubber.scan`-ned for the secrets of
+the run in all the encodings they could take on the wire. A hit is an error, and the file is
+not kept.
+"""
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus
+
+REDACTED = "REDACTED"
+
+#: Shapes that look like a live credential whatever the provider (the before-stop hook's list).
+TOKEN_SHAPES = re.compile(
+    r"(Bearer [A-Za-z0-9_.-]{12,}|X-MiteApiKey: *[A-Za-z0-9]{8,}|api_key=[A-Za-z0-9]{8,}"
+    r"|mit_[A-Za-z0-9]{8,}|Basic [A-Za-z0-9+/=]{12,})"
+)
+
+
+class SecretLeak(Exception):
+    """A secret, or something shaped like one, survived scrubbing."""
+
+
+class Scrubber:
+    """Knows the run's secrets and the headers and parameters that carry credentials."""
+
+    def __init__(self, secrets: Mapping[str, str], headers: Iterable[str] = (), params: Iterable[str] = (),
+                 pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self.names: dict[str, str] = {}  # encoded form -> name of the secret it came from
+        for name, value in secrets.items():
+            if value and len(value) >= 4:
+                for form in {value, quote(value, safe=""), quote_plus(value)}:
+                    self.names[form] = name
+        for user, password in pairs:
+            if user and password:
+                token = base64.b64encode(f"{user}:{password}".encode()).decode()
+                self.names[token] = "basic credentials"
+        self.headers = {h.lower() for h in headers} | {"authorization", "cookie", "set-cookie", "proxy-authorization"}
+        self.params = set(params)
+        # Longest first, so a secret inside another's encoding is replaced whole.
+        self._forms = sorted(self.names, key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        for form in self._forms:
+            if form in value:
+                value = value.replace(form, REDACTED)
+        return value
+
+    def header_value(self, name: str, value: str) -> str:
+        return REDACTED if name.lower() in self.headers else self.text(value)
+
+    def scan(self, value: str) -> list[str]:
+        """Names of the secrets (or token shapes) found in ``value``; never the values themselves."""
+        hits = sorted({name for form, name in self.names.items() if form in value})
+        for match in TOKEN_SHAPES.finditer(value):
+            if REDACTED not in match.group(0):
+                hits.append(f"token-shaped value {match.group(0)[:14]}...")
+        return hits
+
+    def gate(self, value: str, where: str) -> None:
+        hits = self.scan(value)
+        if hits:
+            raise SecretLeak(f"{where}: credentials survived scrubbing: {', '.join(hits)}; nothing was written")

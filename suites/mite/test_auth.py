@@ -1,0 +1,33 @@
+"""mite auth: header key, query key on GET, HTTP basic; 401 for missing, wrong, malformed, revoked."""
+from pathlib import Path
+
+import pytest
+
+from apiconform.areas import auth
+from apiconform.contract import load_contract
+
+CONTRACT = load_contract(Path(__file__).with_name("contract.toml"))
+
+
+@pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth])
+def test_variant_authenticates(api, variant):
+    auth.variant_authenticates(api, variant)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_missing_credentials_401(api, fmt):
+    auth.missing_rejected(api, fmt, "mite.auth.401-missing")
+
+
+@pytest.mark.parametrize("variant,how", [("api-key-header", "wrong"), ("api-key-header", "malformed"),
+                                         ("api-key-query", "wrong"), ("basic", "wrong")])
+def test_broken_credentials_401(api, variant, how):
+    auth.broken_rejected(api, variant, how, "mite.auth.401-wrong")
+
+
+def test_revoked_key_401(api):
+    auth.revoked_rejected(api, "revoked_api_key", "mite.auth.401-revoked")
+
+
+def test_plain_http_refused(api):
+    auth.plain_http_refused(api, "mite.auth.https-only")

@@ -1,0 +1,24 @@
+"""mite pagination: limit/page walks, no limit returns all, [] past the end, sorted by name."""
+import pytest
+
+from apiconform.areas import pagination
+
+RESOURCES = ["customers", "services"]
+
+
+@pytest.mark.parametrize("res", RESOURCES)
+def test_walk_pages(api, res):
+    pagination.walk_yields_each_once(api, res, "mite.page.walk")
+
+
+@pytest.mark.parametrize("res", RESOURCES)
+def test_default_returns_all(api, res):
+    pagination.default_returns_all(api, res, "mite.page.default-all")
+
+
+def test_page_beyond_end_empty(api):
+    pagination.beyond_end_is_empty(api, "services", "mite.page.beyond-end")
+
+
+def test_sorted_by_name(api):
+    pagination.sorted_by_name(api, "projects", "mite.page.sorted")

@@ -1,0 +1,20 @@
+"""mite payloads: Hypothesis-generated creates, valid ones accepted and echoed, invalid ones refused."""
+from pathlib import Path
+
+import pytest
+
+from apiconform.areas import payloads
+from apiconform.contract import load_contract
+
+CONTRACT = load_contract(Path(__file__).with_name("contract.toml"))
+EXAMPLES = 5
+
+
+@pytest.mark.parametrize("res", [r.name for r in CONTRACT.resources.values() if r.create_schema])
+def test_valid_payloads_accepted(api, res):
+    payloads.valid_accepted(api, res, EXAMPLES, "mite.payload.valid-accepted")
+
+
+@pytest.mark.parametrize("spec", CONTRACT.invalid_payloads, ids=lambda s: f"{s.resource}-{s.constraint}")
+def test_invalid_payloads_rejected(api, spec):
+    payloads.invalid_rejected(api, spec, 3)
