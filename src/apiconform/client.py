@@ -20,7 +20,7 @@ from apiconform import xmlfmt
 from apiconform.contract import AuthVariant, Contract
 from apiconform.exchange import Exchange
 from apiconform.invariants import check_invariants
-from apiconform.verdict import HarnessError
+from apiconform.verdict import ContractViolation, HarnessError
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
@@ -70,8 +70,18 @@ class Api:
                 self.declared.append(clause)
 
     def check(self, exchange: Exchange) -> Exchange:
-        """Run the contract's invariants on an exchange requested with ``invariants=False``."""
+        """Run the contract's invariants (on an exchange requested with ``invariants=False``, say).
+
+        One invariant lives here rather than in :mod:`invariants`, because only the client knows
+        it: genuine credentials of the target must never be refused.
+        """
         self.observed |= check_invariants(self.contract, exchange)
+        if exchange.genuine_auth:
+            self.observed.add(exchange.genuine_auth)
+            refused = self.contract.auth_probes.get("status", 401)
+            if exchange.status == refused:
+                raise ContractViolation(exchange.genuine_auth, f"valid credentials were refused with {refused}",
+                                        expected="accepted", actual=refused, exchange=exchange)
         return exchange
 
     # -- building requests -------------------------------------------------------------
@@ -138,6 +148,12 @@ class Api:
             raise
         exchange = Exchange.from_response(response, fmt)
         self.exchanges.append(exchange)
+        if auth:
+            valid = {v for name, v in self.target.credentials.items()
+                     if name in self.contract.credentials and not self.contract.credentials[name].refused}
+            used = [creds[c] for c in (variant.credential, variant.username, variant.password) if c]
+            if all(value in valid for value in used):
+                exchange.genuine_auth = variant.clause
         return self.check(exchange) if invariants else exchange
 
     def _encode(self, body: Any, raw: str | bytes | None, fmt: str, path: str) -> bytes | None:

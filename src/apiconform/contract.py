@@ -32,6 +32,7 @@ class Credential:
     env: str
     secret: bool
     required: bool
+    refused: bool = False  # a credential the target must refuse (e.g. a revoked key)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def load_contract(path: Path) -> Contract:
 
     credentials = {
         name: Credential(name, _need(c, "env", f"credentials.{name}", path), bool(c.get("secret", True)),
-                         bool(c.get("required", True)))
+                         bool(c.get("required", True)), bool(c.get("refused", False)))
         for name, c in raw.get("credentials", {}).items()
     }
     auth = []

@@ -23,6 +23,7 @@ class Exchange:
     headers: httpx.Headers
     body: bytes
     fmt: str  # the format the request asked for: json, xml, or the unsupported suffix
+    genuine_auth: str = ""  # clause of the auth variant, when it carried the target's valid credentials
     _data: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
 

@@ -45,9 +45,17 @@ def url_target(contract: Contract, url: str, ca_bundle: str | None) -> Target:
 
 
 def replay_target(contract: Contract) -> Target:
+    # The query credential replays as REDACTED, the value recording leaves in query strings;
+    # the others get distinct stand-ins so genuine and refused credentials stay apart.
+    names = list(contract.credentials)
     return Target(kind="cassettes", base_url=REPLAY_BASE,
-                  credentials={name: REDACTED for name in contract.credentials},
+                  credentials={n: REDACTED if n == _query_credential(contract, names) else f"{REDACTED}-{n}"
+                               for n in names},
                   http_url=REPLAY_BASE.replace("https://", "http://"))
+
+
+def _query_credential(contract: Contract, names: list[str]) -> str:
+    return next((a.credential for a in contract.auth if a.kind == "query"), names[0] if names else "")
 
 
 def sandbox_target(contract: Contract, faults: tuple[str, ...]) -> Target:
@@ -80,7 +88,7 @@ def stop_shared_sandboxes(run_dir: Path) -> None:
 
 def scrubber_for(contract: Contract, target: Target) -> Scrubber:
     secrets = {name: value for name, value in target.credentials.items()
-               if contract.credentials.get(name) and contract.credentials[name].secret and value != REDACTED}
+               if contract.credentials.get(name) and contract.credentials[name].secret and not value.startswith(REDACTED)}
     pairs = [(target.credentials.get(a.username, ""), target.credentials.get(a.password, ""))
              for a in contract.auth if a.kind == "basic"]
     return Scrubber(secrets, headers=[a.header for a in contract.auth if a.header],

@@ -7,7 +7,6 @@ import pytest
 
 from apiconform.areas import access
 
-SERVICE = {"name": "apiconform status"}
 ENTRY = {"minutes": 30, "note": "apiconform status"}
 
 

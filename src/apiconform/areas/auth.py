@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from apiconform.checks import body_data, expect, expect_status
+from apiconform.checks import body_data, expect, expect_status, violation
 from apiconform.client import Api
-from apiconform.verdict import HarnessError
+from apiconform.invariants import check_error_body
+from apiconform.verdict import ContractViolation, HarnessError
 
 
 def variant_authenticates(api: Api, variant_name: str) -> None:
@@ -55,8 +56,15 @@ def plain_http_refused(api: Api, clause: str) -> None:
         ex = api.get(api.contract.probe, auth=False, base=http_base, invariants=False)
     except HarnessError:
         return  # refused or reset: plain HTTP is not served
-    expect(not 200 <= ex.status < 300, clause, f"plain HTTP answered {ex.status} with API content", ex,
-           expected="refusal or redirect to https", actual=ex.status)
     if 300 <= ex.status < 400:
         location = ex.headers.get("location", "")
         expect(location.startswith("https://"), clause, f"plain HTTP redirects to {location!r}, not to https", ex)
+        return
+    expect(not 200 <= ex.status < 300, clause, f"plain HTTP answered {ex.status} with API content", ex,
+           expected="refusal or redirect to https", actual=ex.status)
+    try:  # an error resource of the API itself means the API answered over plain HTTP
+        check_error_body(api.contract, ex, ex.fmt, clause)
+    except ContractViolation:
+        return
+    violation(clause, f"the API answered plain HTTP (status {ex.status} with its own error resource)", ex,
+              expected="refusal or redirect to https", actual=ex.status)

@@ -1,0 +1,124 @@
+"""``apiconform``: run suites, serve a sandbox, list a sandbox's faults."""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from apiconform.paths import project_root, providers, suites_dir
+from apiconform.recording import MODES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="apiconform", description="Contract tests and conformance suites for "
+                                     "REST APIs.")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run provider suites (default: all, against their bundled sandboxes)")
+    run.add_argument("--provider", action="append", default=[], help="only this provider (repeatable)")
+    run.add_argument("--target", help="base URL of a live target; credentials come from the environment")
+    run.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
+    run.add_argument("--mode", choices=MODES, default="live", help="live (default), record, or replay cassettes")
+    run.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers (default: auto; 0 = none)")
+    run.add_argument("--report-dir", default="reports", help="where reports go (default: reports/)")
+    run.add_argument("--fault", action="append", default=[], help="start the bundled sandbox with this fault")
+    run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
+
+    serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
+    serve.add_argument("provider")
+    serve.add_argument("--port", type=int, default=0, help="HTTPS port (default: a free one)")
+    serve.add_argument("--fault", action="append", default=[], help="break one clause (see `apiconform faults`)")
+
+    faults = sub.add_parser("faults", help="list a sandbox's faults and the clause each one breaks")
+    faults.add_argument("provider")
+
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "faults":
+        return _faults(args)
+    parser.print_help()
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    known = providers()
+    chosen = args.provider or known
+    unknown = [p for p in chosen if p not in known]
+    if unknown:
+        print(f"apiconform: no suite for {', '.join(unknown)} (have: {', '.join(known)})", file=sys.stderr)
+        return 2
+    if args.target and len(chosen) != 1:
+        print("apiconform: --target needs exactly one --provider", file=sys.stderr)
+        return 2
+    report_dir = Path(args.report_dir).resolve()
+    pytest_args = [str(suites_dir() / p) for p in chosen]
+    pytest_args += ["-q", "--mode", args.mode, "--report-dir", str(report_dir), "--rootdir", str(project_root())]
+    if args.workers not in ("0", 0):
+        pytest_args += ["-n", str(args.workers)]
+    else:
+        pytest_args += ["-p", "no:xdist"]
+    if args.target:
+        pytest_args += ["--target", args.target]
+    if args.ca_bundle:
+        pytest_args += ["--ca-bundle", args.ca_bundle]
+    for fault in args.fault:
+        pytest_args += ["--sandbox-fault", fault]
+    pytest_args += args.pytest_args
+    results = report_dir / "results.json"
+    results.unlink(missing_ok=True)
+    code = int(pytest.main(pytest_args))
+    if results.exists():
+        from apiconform.reports import render_summary_line
+
+        records = json.loads(results.read_text())["records"]
+        print(f"\napiconform {args.mode}: {render_summary_line(records)}")
+        print(f"reports: {report_dir}/report.html, summary.md, results.json, junit.xml")
+    return code
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from apiconform.sandbox.runner import SandboxError, start_sandbox
+
+    try:
+        handle = start_sandbox(args.provider, args.fault, port=args.port)
+    except (SandboxError, KeyError) as exc:
+        print(f"apiconform: {exc}", file=sys.stderr)
+        return 2
+    for name, value in handle.env.items():
+        print(f"export {name}={shlex.quote(value)}")
+    print(f"# {args.provider} sandbox running (pid {handle.pid}); Ctrl-C stops it", file=sys.stderr)
+    sys.stdout.flush()
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        handle.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handle.stop()
+    return 0
+
+
+def _faults(args: argparse.Namespace) -> int:
+    from apiconform.sandbox import fault_catalogue
+
+    try:
+        catalogue = fault_catalogue(args.provider)
+    except KeyError as exc:
+        print(f"apiconform: {exc}", file=sys.stderr)
+        return 2
+    width = max(len(f.name) for f in catalogue)
+    for fault in catalogue:
+        print(f"{fault.name:<{width}}  {fault.clause:<34}  {fault.description}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Fixtures for the engine's own tests."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] | None = None,
+              timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """Run ``suites/<provider>`` with ``args``; return the process and its results.json records."""
+    cmd = [sys.executable, "-m", "pytest", f"suites/{provider}", "-q", "-p", "no:xdist",
+           "--report-dir", str(report_dir), *args]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    results = report_dir / "results.json"
+    records = json.loads(results.read_text())["records"] if results.exists() else []
+    return proc, records
+
+
+@pytest.fixture
+def suite_run():
+    """Run a provider suite in a child pytest, as a user would; see :func:`run_suite`."""
+    return run_suite
