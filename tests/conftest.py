@@ -29,3 +29,13 @@ def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] |
 def suite_run():
     """Run a provider suite in a child pytest, as a user would; see :func:`run_suite`."""
     return run_suite
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """A clean mite sandbox of this test module's own, for runs against a URL target."""
+    from apiconform.sandbox.runner import start_sandbox
+
+    with start_sandbox("mite") as handle:
+        yield handle
+

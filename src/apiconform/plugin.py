@@ -121,7 +121,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         return
     if session.mode == "replay":
         check_cassette(path)
-    vcr_ = recorder(scrubber, target.base_url, session.mode, [a.header for a in contract.auth if a.header],
+    vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode, [a.header for a in contract.auth if a.header],
                     [a.param for a in contract.auth if a.param])
     with cassette(vcr_, path, scrubber, target.kind, contract.provider):
         client = Api(contract, target, cassette_path=path, replaying=session.mode == "replay")
@@ -141,6 +141,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         record = _record(item, call, report, item.stash.get(_api_key, None))
         if record is not None:
             report.user_properties.append((RECORD_KEY, json.dumps(record)))
+            if record["verdict"] == Verdict.DIFFERS:  # observed behaviour, not a violation: pytest shows an x
+                report.outcome = "skipped"
+                report.wasxfail = record["message"][:500]
 
 
 def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport, client: Api | None

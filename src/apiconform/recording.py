@@ -97,32 +97,36 @@ def recorded_bodies(path: Path, method: str, path_suffix: str) -> list[str]:
     return out
 
 
-def _replace_base(value: str, base: str) -> str:
-    return value.replace(base.rstrip("/"), REPLAY_BASE)
+def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list[str], auth_params: list[str]
+             ) -> vcr.VCR:
+    """A vcrpy VCR for ``record`` or ``replay``; ``bases`` are the target's URLs to rewrite."""
 
-
-def recorder(scrubber: Scrubber, base_url: str, mode: str, auth_headers: list[str], auth_params: list[str]) -> vcr.VCR:
-    """A vcrpy VCR for ``record`` or ``replay``."""
+    def _replace_base(value: str) -> str:
+        for base in bases:
+            if base:
+                scheme = base.split("://", 1)[0]
+                value = value.replace(base.rstrip("/"), REPLAY_BASE.replace("https", scheme, 1))
+        return value
 
     def before_request(request: Any) -> Any:
-        request.uri = scrubber.text(_replace_base(request.uri, base_url))
+        request.uri = scrubber.text(_replace_base(request.uri))
         for name in list(request.headers):
             if name.lower() == "host":
                 request.headers[name] = REPLAY_BASE.split("://", 1)[1]
         body = request.body
         if body:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-            request.body = scrubber.text(_replace_base(text, base_url)).encode()
+            request.body = scrubber.text(_replace_base(text)).encode()
         return request
 
     def before_response(response: dict[str, Any]) -> dict[str, Any]:
         headers = response.get("headers", {})
         for name in list(headers):
-            headers[name] = [scrubber.header_value(name, _replace_base(v, base_url)) for v in headers[name]]
+            headers[name] = [scrubber.header_value(name, _replace_base(v)) for v in headers[name]]
         body = response.get("body", {}).get("string")
         if body:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-            new = scrubber.text(_replace_base(text, base_url)).encode()
+            new = scrubber.text(_replace_base(text)).encode()
             if new != body:
                 response["body"]["string"] = new
                 for name in headers:

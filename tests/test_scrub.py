@@ -1,0 +1,45 @@
+"""Scrubbing: every encoding of a secret is removed, and the gate catches what survives."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from apiconform.scrub import REDACTED, Scrubber, SecretLeak
+
+SECRETS = {"api_key": "0f1e2d3c4b5a6978", "password": "p@ss word/+x", "email": "a@b.example"}
+
+
+def scrubber() -> Scrubber:
+    return Scrubber(SECRETS, headers=["X-MiteApiKey"], params=["api_key"], pairs=[("a@b.example", "p@ss word/+x")])
+
+
+def test_all_encodings_are_scrubbed():
+    basic = base64.b64encode(b"a@b.example:p@ss word/+x").decode()
+    text = (f"GET /x.json?api_key=0f1e2d3c4b5a6978 pw=p%40ss%20word%2F%2Bx pw2=p%40ss+word%2F%2Bx "
+            f"Authorization: Basic {basic} mail a@b.example")
+    out = scrubber().text(text)
+    assert scrubber().scan(out) == []
+    for value in SECRETS.values():
+        assert value not in out
+    assert basic not in out and out.count(REDACTED) >= 5
+
+
+def test_credential_headers_are_redacted_whatever_their_value():
+    s = scrubber()
+    assert s.header_value("x-miteapikey", "anything") == REDACTED
+    assert s.header_value("Authorization", "Bearer xyz") == REDACTED
+    assert s.header_value("Content-Type", "application/json") == "application/json"
+
+
+def test_gate_names_the_secret_not_its_value():
+    with pytest.raises(SecretLeak) as err:
+        scrubber().gate("body: 0f1e2d3c4b5a6978", "cassettes/x.yaml")
+    assert "api_key" in str(err.value) and "0f1e2d3c4b5a6978" not in str(err.value)
+    assert "cassettes/x.yaml" in str(err.value)
+
+
+def test_token_shaped_values_are_caught_even_when_unknown():
+    assert scrubber().scan("Authorization: Bearer abcdefghijklmnopqrstu")
+    assert scrubber().scan("X-MiteApiKey: deadbeefdeadbeef")
+    assert not scrubber().scan("api_key=REDACTED")

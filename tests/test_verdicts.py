@@ -1,0 +1,59 @@
+"""Verdicts are honest: a broken network is an error, a differing assumption is `differs`."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from apiconform.client import Api, Target
+from apiconform.contract import load_contract
+from apiconform.paths import contract_path
+from apiconform.verdict import HarnessError
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_target_gives_errors_never_fails(tmp_path, suite_run, sandbox):
+    env = dict(sandbox.env)
+    proc, records = suite_run("mite", tmp_path, "--target", f"https://127.0.0.1:{_closed_port()}",
+                              "--ca-bundle", env["MITE_CA_BUNDLE"], "-k", "test_auth or test_formats", env=env)
+    assert records
+    assert {r["verdict"] for r in records} <= {"error", "pass"}  # plain-HTTP refusal passes: nothing served
+    assert "error" in {r["verdict"] for r in records}
+    assert proc.returncode == 1
+
+
+def test_missing_credentials_are_named(tmp_path, suite_run):
+    env = {k: "" for k in ("MITE_ACCOUNT", "MITE_API_KEY", "MITE_EMAIL", "MITE_PASSWORD")}
+    proc, records = suite_run("mite", tmp_path, "--target", "https://127.0.0.1:9", "-k", "test_head_like_get",
+                              env=env)
+    (record,) = records
+    assert record["verdict"] == "error"
+    assert "MITE_API_KEY" in record["message"] and "MITE_PASSWORD" in record["message"]
+
+
+def test_assumed_clause_on_a_live_target_is_reported_as_differs(tmp_path, suite_run):
+    from apiconform.sandbox.runner import start_sandbox
+
+    with start_sandbox("mite", ["users-visible-to-time-tracker"]) as handle:
+        env = dict(handle.env)
+        proc, records = suite_run("mite", tmp_path, "--target", env["MITE_BASE_URL"], "--ca-bundle",
+                                  env["MITE_CA_BUNDLE"], "-k", "test_status", env=env)
+    verdicts = {r["name"]: r["verdict"] for r in records}
+    assert verdicts["test_time_tracker_cannot_list_users_403"] == "differs"
+    assert {v for k, v in verdicts.items() if k != "test_time_tracker_cannot_list_users_403"} == {"pass"}
+    assert proc.returncode == 0
+
+
+def test_credentials_never_go_over_plain_http():
+    contract = load_contract(contract_path("mite"))
+    api = Api(contract, Target(kind="url", base_url=f"http://127.0.0.1:{_closed_port()}",
+                               credentials={"api_key": "0f1e2d3c4b5a6978", "email": "a@b", "password": "pw"}))
+    for variant in ("api-key-header", "api-key-query", "basic"):
+        with pytest.raises(HarnessError, match="plain HTTP"):
+            api.get("myself", auth=variant)
+    assert api.exchanges == []
