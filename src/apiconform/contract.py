@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,12 @@ class Contract:
             if variant.name == name:
                 return variant
         raise ContractError(f"{self.path}: no auth variant {name!r}")
+
+
+@lru_cache(maxsize=None)
+def suite_contract(test_file: str) -> Contract:
+    """The contract beside a suite's test file, loaded once per process."""
+    return load_contract(Path(test_file).with_name("contract.toml"))
 
 
 def _need(table: dict[str, Any], key: str, where: str, path: Path) -> Any:

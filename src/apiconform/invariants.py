@@ -23,6 +23,13 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
             raise ContractViolation(status_clause, f"{ex.method} answered {ex.status}, which the contract does not "
                                     f"allow for {ex.method} (allowed: {list(allowed)})", expected=list(allowed),
                                     actual=ex.status, exchange=ex)
+    cond = contract.conditional
+    if ex.status == cond.get("not_modified", 304) and cond.get("request_header"):
+        clause = cond.get("clause", "")
+        sent = {k.lower() for k in ex.request_headers}
+        if clause and cond["request_header"].lower() not in sent:
+            raise ContractViolation(clause, f"{ex.status} Not Modified to a request without "
+                                    f"{cond['request_header']}", exchange=ex)
     if ex.method == "HEAD" or ex.status == 304:
         return checked
     media_types = contract.formats.get("media_types", {})

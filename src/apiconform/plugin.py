@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from apiconform.client import Api, Target
-from apiconform.contract import Contract, ContractError, load_contract
+from apiconform.contract import Contract, ContractError, suite_contract
 from apiconform.paths import cassettes_dir
 from apiconform.recording import MODES, CassetteError, cassette, cassette_name, check_cassette, no_sockets, recorder
 from apiconform.scrub import Scrubber
@@ -61,15 +61,11 @@ class _Session:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.mode: str = config.getoption("mode")
-        self.contracts: dict[Path, Contract] = {}
         self.targets: dict[str, Target] = {}
         self.scrubbers: dict[str, Scrubber] = {}
 
     def contract_for(self, test_path: Path) -> Contract:
-        path = test_path.parent / "contract.toml"
-        if path not in self.contracts:
-            self.contracts[path] = load_contract(path)
-        return self.contracts[path]
+        return suite_contract(str(test_path))
 
     def target_for(self, contract: Contract) -> Target:
         if contract.provider not in self.targets:

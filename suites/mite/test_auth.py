@@ -1,12 +1,10 @@
 """mite auth: header key, query key on GET, HTTP basic; 401 for missing, wrong, malformed, revoked."""
-from pathlib import Path
-
 import pytest
 
 from apiconform.areas import auth
-from apiconform.contract import load_contract
+from apiconform.contract import suite_contract
 
-CONTRACT = load_contract(Path(__file__).with_name("contract.toml"))
+CONTRACT = suite_contract(__file__)
 
 
 @pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth])

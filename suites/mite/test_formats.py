@@ -2,14 +2,20 @@
 import pytest
 
 from apiconform.areas import formats
+from apiconform.contract import suite_contract
+
+CONTRACT = suite_contract(__file__)
 
 SERVICE = {"name": "apiconform formats", "note": "first"}
 
 
-@pytest.mark.parametrize("res", ["customers", "services"])
+@pytest.mark.parametrize("res", list(CONTRACT.resources))
 def test_xml_carries_the_json_data(api, res):
-    formats.same_data_in_every_format(api, res, {"name": "apiconform xml", "note": "x < y & z"},
-                                      "mite.format.xml")
+    formats.same_data_in_every_format(api, res, "mite.format.xml")
+
+
+def test_create_from_xml(api):
+    formats.create_from_xml(api, "services", {"name": "apiconform xml", "note": "x < y & z"}, "mite.format.xml")
 
 
 def test_accept_header_ignored(api):

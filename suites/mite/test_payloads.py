@@ -1,12 +1,10 @@
 """mite payloads: Hypothesis-generated creates, valid ones accepted and echoed, invalid ones refused."""
-from pathlib import Path
-
 import pytest
 
 from apiconform.areas import payloads
-from apiconform.contract import load_contract
+from apiconform.contract import suite_contract
 
-CONTRACT = load_contract(Path(__file__).with_name("contract.toml"))
+CONTRACT = suite_contract(__file__)
 EXAMPLES = 5
 
 

@@ -1,12 +1,10 @@
 """mite reads: every resource answers 200 and matches its schema."""
-from pathlib import Path
-
 import pytest
 
 from apiconform.areas import reads
-from apiconform.contract import load_contract
+from apiconform.contract import suite_contract
 
-CONTRACT = load_contract(Path(__file__).with_name("contract.toml"))
+CONTRACT = suite_contract(__file__)
 
 
 @pytest.mark.parametrize("res", list(CONTRACT.resources))
