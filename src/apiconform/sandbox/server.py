@@ -19,6 +19,9 @@ from apiconform.sandbox.tls import TlsFiles
 
 HOST = "127.0.0.1"
 PLAIN_HTTP_FAULT = "plain-http-served"
+# Idle TLS keep-alive clients can hold a graceful shutdown open for ssl_shutdown_timeout (30 s);
+# a sandbox has nothing worth waiting for, so stop waiting soon.
+SHUTDOWN_GRACE = 1.0
 
 
 def bind(port: int = 0) -> socket.socket:
@@ -70,6 +73,7 @@ def _config(app: ASGIApp, tls: TlsFiles | None) -> uvicorn.Config:
         access_log=False,
         lifespan="off",
         server_header=False,  # the app sends its own Server header
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
         ssl_certfile=str(tls.cert_path) if tls else None,
         ssl_keyfile=str(tls.key_path) if tls else None,
     )
@@ -107,6 +111,11 @@ async def serve(
     finally:
         for server in servers:
             server.should_exit = True
+        _, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE + 1)
+        for server in servers:
+            server.force_exit = True
+        for task in pending:
+            task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         for sock in (https_sock, http_sock):
             sock.close()
