@@ -57,3 +57,23 @@ def test_credentials_never_go_over_plain_http():
         with pytest.raises(HarnessError, match="plain HTTP"):
             api.get("myself", auth=variant)
     assert api.exchanges == []
+
+
+def test_listed_deviation_is_expected_and_a_stale_one_is_reported(tmp_path, suite_run):
+    listed = tmp_path / "deviations.toml"
+    listed.write_text('[[deviations]]\nclause = "mite.cond.304"\nreason = "known: no 304 here"\n')
+    args = ("--deviations", str(listed), "-k", "test_conditional")
+    proc, records = suite_run("mite", tmp_path / "a", "--sandbox-fault", "etag-ignored", *args)
+    assert sorted(r["verdict"] for r in records) == ["expected", "pass", "pass"]
+    assert proc.returncode == 0
+    proc, records = suite_run("mite", tmp_path / "b", *args)
+    (stale,) = [r for r in records if r["verdict"] != "pass"]
+    assert stale["verdict"] == "fail" and "no longer happens" in stale["message"]
+    assert proc.returncode == 1
+
+
+def test_broken_deviations_file_is_named(tmp_path, suite_run):
+    listed = tmp_path / "deviations.toml"
+    listed.write_text("[[deviations]\n")
+    proc, records = suite_run("mite", tmp_path / "a", "--deviations", str(listed))
+    assert proc.returncode != 0 and str(listed) in proc.stderr + proc.stdout

@@ -21,12 +21,14 @@ def main(argv: list[str] | None = None) -> int:
 
     run = sub.add_parser("run", help="run provider suites (default: all, against their bundled sandboxes)")
     run.add_argument("--provider", action="append", default=[], help="only this provider (repeatable)")
-    run.add_argument("--target", help="base URL of a live target; credentials come from the environment")
+    run.add_argument("--target", help="base URL of a live target, or `live` for the provider's own URL "
+                     "(e.g. https://$MITE_ACCOUNT.mite.de); credentials come from the environment")
     run.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
     run.add_argument("--mode", choices=MODES, default="live", help="live (default), record, or replay cassettes")
     run.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers (default: auto; 0 = none)")
     run.add_argument("--report-dir", default="reports", help="where reports go (default: reports/)")
     run.add_argument("--fault", action="append", default=[], help="start the bundled sandbox with this fault")
+    run.add_argument("--deviations", help="TOML file of this target's known deviations (see README)")
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
 
     serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
@@ -71,6 +73,8 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["--ca-bundle", args.ca_bundle]
     for fault in args.fault:
         pytest_args += ["--sandbox-fault", fault]
+    if args.deviations:
+        pytest_args += ["--deviations", args.deviations]
     pytest_args += args.pytest_args
     results = report_dir / "results.json"
     results.unlink(missing_ok=True)

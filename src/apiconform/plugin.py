@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from apiconform import deviations
 from apiconform.client import Api, Target
+from apiconform.deviations import DeviationsError, load_deviations
 from apiconform.contract import Contract, ContractError, suite_contract
 from apiconform.paths import cassettes_dir
 from apiconform.recording import MODES, CassetteError, cassette, cassette_name, check_cassette, no_sockets, recorder
@@ -32,13 +34,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apiconform", "API contract suites")
     group.addoption("--mode", choices=MODES, default="live", help="live (default), record cassettes, or replay them")
     group.addoption("--target", default=None, metavar="URL",
-                    help="run against this base URL with credentials from the environment (default: bundled sandbox)")
+                    help="run against this base URL (or `live`: the contract's URL template filled from the "
+                    "environment) with credentials from the environment (default: bundled sandbox)")
     group.addoption("--ca-bundle", default=None, metavar="PEM", help="CA bundle to verify the target's TLS")
     group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
                     help="start the bundled sandbox with this fault (repeatable)")
     group.addoption("--report-dir", default=None, metavar="DIR", help="write results.json, junit.xml, summary.md, "
                     "report.html here")
     group.addoption("--cassette-dir", default=None, metavar="DIR", help="cassettes root (default: ./cassettes)")
+    group.addoption("--deviations", default=None, metavar="TOML",
+                    help="known deviations of this target: failures on listed clauses are `expected`, and a "
+                    "listed clause that no longer fails is reported")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,6 +69,11 @@ class _Session:
         self.mode: str = config.getoption("mode")
         self.targets: dict[str, Target] = {}
         self.scrubbers: dict[str, Scrubber] = {}
+        path = config.getoption("deviations")
+        try:
+            self.deviations = load_deviations(Path(path)) if path else {}
+        except DeviationsError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
     def contract_for(self, test_path: Path) -> Contract:
         return suite_contract(str(test_path))
@@ -136,8 +147,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     if report.when == "call" or (report.when != "call" and not report.passed):
         record = _record(item, call, report, item.stash.get(_api_key, None))
         if record is not None:
+            deviations.apply(record, item.config.stash[_session_key].deviations)
             report.user_properties.append((RECORD_KEY, json.dumps(record)))
-            if record["verdict"] == Verdict.DIFFERS:  # observed behaviour, not a violation: pytest shows an x
+            if record["verdict"] in (Verdict.DIFFERS, Verdict.EXPECTED):  # not a violation: pytest shows an x
                 report.outcome = "skipped"
                 report.wasxfail = record["message"][:500]
 
@@ -218,6 +230,7 @@ class _Collector:
         self.config = config
         self.run_dir = run_dir
         self.records: list[dict[str, Any]] = []
+        self.red: list[dict[str, Any]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
@@ -227,13 +240,22 @@ class _Collector:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         stop_shared_sandboxes(self.run_dir)
         records = _dedupe(self.records)
+        listed = self.config.stash[_session_key].deviations
+        if listed:
+            records += deviations.stale(records, listed, self.config.getoption("deviations"))
         report_dir = self.config.getoption("report_dir")
         if report_dir and records:
             from apiconform.reports import write_reports
 
             write_reports(records, Path(report_dir), mode=self.config.getoption("mode"))
-        if any(r["verdict"] in RED for r in records) and session.exitstatus == 0:
+        self.red = [r for r in records if r["verdict"] in RED]
+        if self.red and session.exitstatus == 0:
             session.exitstatus = 1
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        stale = [r for r in self.red if r["test"].split("::")[0] == self.config.getoption("deviations")]
+        for record in stale:
+            terminalreporter.write_line(f"apiconform: FAIL {record['message']}", red=True)
 
 
 def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -36,8 +36,11 @@ def require_credentials(contract: Contract, creds: dict[str, str]) -> None:
 
 
 def url_target(contract: Contract, url: str, ca_bundle: str | None) -> Target:
+    """``url`` is a base URL, or ``live`` for the contract's template (``https://{account}.mite.de``)."""
     creds = credentials_from(contract, os.environ)
     require_credentials(contract, creds)
+    if url == "live":
+        url = contract.base_url.format(**creds)
     prefix = contract.env_prefix
     return Target(kind="url", base_url=url.rstrip("/"), credentials=creds,
                   ca_bundle=ca_bundle or os.environ.get(f"{prefix}_CA_BUNDLE"),

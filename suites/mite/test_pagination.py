@@ -20,5 +20,6 @@ def test_page_beyond_end_empty(api):
     pagination.beyond_end_is_empty(api, "services", "mite.page.beyond-end")
 
 
-def test_sorted_by_name(api):
-    pagination.sorted_by_name(api, "projects", "mite.page.sorted")
+@pytest.mark.parametrize("res", ["customers", "projects", "services"])
+def test_sorted_by_name(api, res):
+    pagination.sorted_by_name(api, res, "mite.page.sorted")
