@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from filelock import FileLock
@@ -76,17 +77,18 @@ def shared_sandbox_env(provider: str, faults: tuple[str, ...]) -> dict[str, str]
     with FileLock(str(state) + ".lock"):
         if state.exists():
             return json.loads(state.read_text())["env"]
-        handle = start_sandbox(provider, faults)
+        handle = start_sandbox(provider, faults, workdir=run_dir / f"sandbox-{provider}")
         state.write_text(json.dumps({"pid": handle.pid, "env": handle.env}))
         return handle.env
 
 
 def stop_shared_sandboxes(run_dir: Path) -> None:
+    """Stop the run's sandboxes and remove the run directory with their CA and state."""
     from apiconform.sandbox.runner import stop_pid
 
     for state in run_dir.glob("sandbox-*.json"):
         stop_pid(json.loads(state.read_text())["pid"])
-        state.unlink()
+    shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def scrubber_for(contract: Contract, target: Target) -> Scrubber:

@@ -72,10 +72,16 @@ def _tail(path: Path, limit: int = 4000) -> str:
     return text[-limit:].strip()
 
 
-def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0,
-                  timeout: float = 30) -> SandboxHandle:
-    """Spawn `python -m apiconform.sandbox`, wait for its ready file, return the handle."""
-    workdir = Path(tempfile.mkdtemp(prefix=f"apiconform-{provider}-"))
+def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0, timeout: float = 30,
+                  workdir: Path | None = None) -> SandboxHandle:
+    """Spawn `python -m apiconform.sandbox`, wait for its ready file, return the handle.
+
+    ``workdir`` (CA, ready file, logs) defaults to a fresh temp dir that ``stop()`` removes; a
+    caller that passes its own (and stops the sandbox by pid) removes it itself.
+    """
+    owned = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix=f"apiconform-{provider}-")) if workdir is None else workdir
+    workdir.mkdir(parents=True, exist_ok=True)
     ready = workdir / "ready.json"
     stderr_path = workdir / "stderr.log"
     command = [sys.executable, "-m", "apiconform.sandbox", provider, "--port", str(port),
@@ -92,7 +98,7 @@ def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0,
         if ready.exists():
             payload = json.loads(ready.read_text(encoding="utf-8"))
             return SandboxHandle(provider=provider, env=dict(payload["env"]), pid=process.pid,
-                                 process=process, _workdir=workdir)
+                                 process=process, _workdir=workdir if owned else None)
         code = process.poll()
         if code is not None:
             message = f"sandbox {provider!r} exited with code {code} before it was ready"
