@@ -133,14 +133,19 @@ def _need(table: dict[str, Any], key: str, where: str, path: Path) -> Any:
     return table[key]
 
 
+def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
+    """A TOML file's data; a missing or broken file raises ``error`` naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: {what} file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from None
+
+
 def load_contract(path: Path) -> Contract:
     """Parse and cross-check a contract file; every error names the file and the field."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ContractError(f"{path}: contract file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ContractError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, ContractError, "contract")
 
     prov = _need(raw, "provider", "provider", path)
     clauses: dict[str, Clause] = {}

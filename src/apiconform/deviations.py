@@ -12,10 +12,10 @@ reason = "our account answers 404 here (ticket 123)"
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from apiconform.contract import read_toml
 from apiconform.verdict import Verdict
 
 
@@ -25,12 +25,7 @@ class DeviationsError(Exception):
 
 def load_deviations(path: Path) -> dict[str, str]:
     """Clause id -> reason."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeviationsError(f"{path}: deviations file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DeviationsError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, DeviationsError, "deviations")
     out = {}
     for i, entry in enumerate(data.get("deviations", [])):
         if not isinstance(entry, dict) or not entry.get("clause"):
