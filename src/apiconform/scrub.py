@@ -14,11 +14,9 @@ from urllib.parse import quote, quote_plus
 
 REDACTED = "REDACTED"
 
-#: Shapes that look like a live credential whatever the provider (the before-stop hook's list).
-TOKEN_SHAPES = re.compile(
-    r"(Bearer [A-Za-z0-9_.-]{12,}|X-MiteApiKey: *[A-Za-z0-9]{8,}|api_key=[A-Za-z0-9]{8,}"
-    r"|mit_[A-Za-z0-9]{8,}|Basic [A-Za-z0-9+/=]{12,})"
-)
+#: Shapes that look like a live credential whatever the provider; the contract adds its own
+#: credential headers and parameters (see :class:`Scrubber`).
+TOKEN_SHAPES = (r"Bearer [A-Za-z0-9_.-]{12,}", r"Basic [A-Za-z0-9+/=]{12,}")
 
 
 class SecretLeak(Exception):
@@ -41,6 +39,9 @@ class Scrubber:
                 self.names[token] = "basic credentials"
         self.headers = {h.lower() for h in headers} | {"authorization", "cookie", "set-cookie", "proxy-authorization"}
         self.params = set(params)
+        shapes = [*TOKEN_SHAPES, *(rf"{re.escape(h)}: *[A-Za-z0-9]{{8,}}" for h in headers),
+                  *(rf"{re.escape(p)}=[A-Za-z0-9]{{8,}}" for p in params)]
+        self.shapes = re.compile("|".join(f"(?:{shape})" for shape in shapes), re.IGNORECASE)
         # Longest first, so a secret inside another's encoding is replaced whole.
         self._forms = sorted(self.names, key=len, reverse=True)
 
@@ -56,7 +57,7 @@ class Scrubber:
     def scan(self, value: str) -> list[str]:
         """Names of the secrets (or token shapes) found in ``value``; never the values themselves."""
         hits = sorted({name for form, name in self.names.items() if form in value})
-        for match in TOKEN_SHAPES.finditer(value):
+        for match in self.shapes.finditer(value):
             if REDACTED not in match.group(0):
                 hits.append(f"token-shaped value {match.group(0)[:14]}...")
         return hits
