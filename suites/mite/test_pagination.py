@@ -23,3 +23,8 @@ def test_page_beyond_end_empty(api):
 @pytest.mark.parametrize("res", ["customers", "projects", "services"])
 def test_sorted_by_name(api, res):
     pagination.sorted_by_name(api, res, "mite.page.sorted")
+
+
+@pytest.mark.parametrize("res", ["customers", "projects", "services"])
+def test_archived_listed_apart(api, res):
+    pagination.archived_apart(api, res, "mite.page.archived")

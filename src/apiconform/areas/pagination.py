@@ -29,8 +29,10 @@ def seeded(api: Api, res: Resource, tag: str) -> Iterator[tuple[str, list[int]]]
             discard(api, res, ident)
 
 
-def _leftovers(api: Api, res: Resource, prefix: str) -> list[int]:
-    ex = api.get(res.path, params={api.contract.pagination["filter"]: prefix}, invariants=False)
+def _leftovers(api: Api, res: Resource, prefix: str, archived: bool = False) -> list[int]:
+    pg = api.contract.pagination
+    path = f"{res.path}/{pg['archived']}" if archived else res.path
+    ex = api.get(path, params={pg["filter"]: prefix}, invariants=False)
     try:
         items = ex.data() if ex.status == 200 else []
         return [item[res.root]["id"] for item in items]
@@ -43,9 +45,10 @@ def _shuffled(i: int, n: int) -> str:
     return f"{chr(ord('a') + (i * 3) % n)}{i:02d}"
 
 
-def _page(api: Api, res: Resource, prefix: str, clause: str, **params: Any) -> list[dict[str, Any]]:
+def _page(api: Api, res: Resource, prefix: str, clause: str, path: str = "", **params: Any
+          ) -> list[dict[str, Any]]:
     pg = api.contract.pagination
-    ex = api.get(res.path, params={pg["filter"]: prefix, **params})
+    ex = api.get(path or res.path, params={pg["filter"]: prefix, **params})
     expect_status(ex, 200, clause, f"list {res.name} {params}")
     return expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
 
@@ -99,3 +102,30 @@ def sorted_by_name(api: Api, res_name: str, clause: str) -> None:
         names = [i["name"] for i in _page(api, res, prefix, clause)]
         expect(names == sorted(names, key=str.lower), clause, "the list is not sorted by name",
                expected=sorted(names, key=str.lower), actual=names)
+
+
+def archived_apart(api: Api, res_name: str, clause: str) -> None:
+    """An archived record is listed under ``<path>/archived`` and not in the plain list."""
+    api.verifies(clause)
+    pg = api.contract.pagination
+    res = resource(api, res_name)
+    flag = pg["archived"]
+    prefix = f"apiconform archived {res.name}"
+    for stale in _leftovers(api, res, prefix) + _leftovers(api, res, prefix, archived=True):
+        discard(api, res, stale)
+    active, _, _ = create(api, res, {"name": f"{prefix} active", flag: False})
+    try:
+        shelved, _, _ = create(api, res, {"name": f"{prefix} shelved", flag: True})
+        try:
+            plain = {i["id"]: i for i in _page(api, res, prefix, clause)}
+            archive = {i["id"]: i for i in _page(api, res, prefix, clause, path=f"{res.path}/{flag}")}
+            expect(set(plain) == {active}, clause, "the plain list does not hold exactly the active record",
+                   expected=[active], actual=sorted(plain))
+            expect(set(archive) == {shelved}, clause, "the archived list does not hold exactly the archived record",
+                   expected=[shelved], actual=sorted(archive))
+            expect(archive[shelved].get(flag) is True and plain[active].get(flag) is False, clause,
+                   f"listed records carry the wrong {flag} value")
+        finally:
+            discard(api, res, shelved)
+    finally:
+        discard(api, res, active)

@@ -126,7 +126,8 @@ def _list(ctx: Ctx, collection: str, *, archived: bool) -> Response:
     params = ctx.request.query_params
     records = [
         r for r in ctx.store.collection(collection).values()
-        if r.get("archived", False) is archived and visible(ctx.store, ctx.user, collection, r)
+        if (r.get("archived", False) is archived or (not archived and ctx.has("archived-in-active-list")))
+        and visible(ctx.store, ctx.user, collection, r)
     ]
     records = listing.select(ctx.store, collection, records, params, ctx.user)
     records = listing.paginate(listing.order(collection, records, ctx.faults), params, ctx.faults)
