@@ -67,6 +67,8 @@ def test_results_json(out, records):
     # metadata from suites/mite/contract.toml; unknown providers fall back to ids only
     assert basic["area"] == "auth" and basic["provenance"] in ("documented", "observed", "assumed")
     assert doc["clauses"]["hive"]["hive.x"]["area"] is None
+    # a contract clause that no record verified still has its row, with no verdicts
+    assert doc["clauses"]["mite"]["mite.tracker.start-stop"]["verdicts"] == {}
 
 
 def test_junit_xml(out):

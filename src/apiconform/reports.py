@@ -137,7 +137,10 @@ def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for provider, recs in by_provider.items():
         known = _contract_clauses(provider)
-        table: dict[str, dict[str, Any]] = {}
+        # Every clause of the contract has a row, so a clause no check verified in this run shows up.
+        table: dict[str, dict[str, Any]] = {
+            cid: {"area": c.area, "provenance": c.provenance, "text": c.text, "verdicts": Counter()}
+            for cid, c in known.items()}
         for r in recs:
             for cid in _clause_ids(r):
                 if cid not in table:
