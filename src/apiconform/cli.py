@@ -98,7 +98,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     for name, value in handle.env.items():
         print(f"export {name}={shlex.quote(value)}")
-    print(f"# {args.provider} sandbox running (pid {handle.pid}); Ctrl-C stops it", file=sys.stderr)
+    prefix = args.provider.upper().replace("-", "_")
+    print(f"# {args.provider} sandbox running (pid {handle.pid}); Ctrl-C stops it. With these exported:\n"
+          f"#   apiconform run --provider {args.provider} --target \"${prefix}_BASE_URL\" "
+          f"--ca-bundle \"${prefix}_CA_BUNDLE\"", file=sys.stderr)
     sys.stdout.flush()
     try:
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
