@@ -70,6 +70,17 @@ class InvalidPayload:
     clause: str
 
 
+@dataclass(frozen=True)
+class ListFilter:
+    resource: str
+    param: str
+    attribute: str
+    values: tuple[Any, ...]
+    seed: dict[str, Any]
+    clause: str
+    narrow: dict[str, Any] = field(default_factory=dict)  # extra query parameters for every request
+
+
 @dataclass
 class Contract:
     provider: str
@@ -89,6 +100,7 @@ class Contract:
     writes: dict[str, Any]
     resources: dict[str, Resource]
     invalid_payloads: list[InvalidPayload]
+    list_filters: list[ListFilter]
     clauses: dict[str, Clause]
     path: Path
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
@@ -178,6 +190,13 @@ def load_contract(path: Path) -> Contract:
         except TypeError as exc:
             raise ContractError(f"{path}: [resources.{name}]: {exc}") from None
     invalid = [InvalidPayload(**p) for p in raw.get("invalid_payloads", [])]
+    filters = []
+    for f in raw.get("list_filters", []):
+        try:
+            filters.append(ListFilter(**{**f, "values": tuple(f.get("values", ())), "seed": f.get("seed", {}),
+                                         "narrow": f.get("narrow", {})}))
+        except TypeError as exc:
+            raise ContractError(f"{path}: [[list_filters]] {f.get('param')!r}: {exc}") from None
 
     contract = Contract(
         provider=_need(prov, "name", "provider", path),
@@ -197,6 +216,7 @@ def load_contract(path: Path) -> Contract:
         writes=raw.get("writes", {}),
         resources=resources,
         invalid_payloads=invalid,
+        list_filters=filters,
         clauses=clauses,
         path=path,
         raw=raw,
@@ -207,13 +227,13 @@ def load_contract(path: Path) -> Contract:
 
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
-    named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads]
+    named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
     for clause_id in named:
         c.clause(clause_id)
     for a in c.auth:
         for cred in (a.credential, a.username, a.password):
             if cred and cred not in c.credentials:
                 raise ContractError(f"{c.path}: auth variant {a.name!r} uses unknown credential {cred!r}")
-    for p in c.invalid_payloads:
+    for p in [*c.invalid_payloads, *c.list_filters]:
         if p.resource not in c.resources:
-            raise ContractError(f"{c.path}: invalid payload names unknown resource {p.resource!r}")
+            raise ContractError(f"{c.path}: {type(p).__name__} names unknown resource {p.resource!r}")

@@ -2,6 +2,9 @@
 import pytest
 
 from apiconform.areas import pagination
+from apiconform.contract import suite_contract
+
+CONTRACT = suite_contract(__file__)
 
 RESOURCES = ["customers", "services"]
 
@@ -28,3 +31,8 @@ def test_sorted_by_name(api, res):
 @pytest.mark.parametrize("res", ["customers", "projects", "services"])
 def test_archived_listed_apart(api, res):
     pagination.archived_apart(api, res, "mite.page.archived")
+
+
+@pytest.mark.parametrize("spec", CONTRACT.list_filters, ids=lambda f: f"{f.resource}-{f.param}")
+def test_filter_narrows_list(api, spec):
+    pagination.filter_narrows(api, spec)

@@ -8,7 +8,7 @@ from typing import Any
 from apiconform.areas.common import create, discard, resource
 from apiconform.checks import expect, expect_resource, expect_status
 from apiconform.client import Api
-from apiconform.contract import Resource
+from apiconform.contract import ListFilter, Resource
 
 
 @contextmanager
@@ -129,3 +129,27 @@ def archived_apart(api: Api, res_name: str, clause: str) -> None:
             discard(api, res, shelved)
     finally:
         discard(api, res, active)
+
+
+def filter_narrows(api: Api, spec: ListFilter) -> None:
+    """Each value of the filter yields the created records with that value and none without it."""
+    api.verifies(spec.clause)
+    res = resource(api, spec.resource)
+    made: dict[int, Any] = {}
+    try:
+        for value in spec.values:
+            ident, _, _ = create(api, res, {**spec.seed, spec.attribute: value})
+            made[ident] = value
+        for value in spec.values:
+            wire = str(value).lower() if isinstance(value, bool) else value
+            ex = api.get(res.path, params={**spec.narrow, spec.param: wire})
+            expect_status(ex, 200, spec.clause, f"list {res.name} {spec.param}={wire}")
+            items = expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
+            wrong = [i["id"] for i in items if i.get(spec.attribute) != value]
+            expect(not wrong, spec.clause, f"{spec.param}={wire} listed records whose {spec.attribute} differs: "
+                   f"{wrong[:5]}", ex, expected=value, actual=wrong[:5])
+            missing = sorted(set(i for i, v in made.items() if v == value) - {i["id"] for i in items})
+            expect(not missing, spec.clause, f"{spec.param}={wire} left out matching records {missing}", ex)
+    finally:
+        for ident in made:
+            discard(api, res, ident)

@@ -40,6 +40,7 @@ FAULTS: list[Fault] = [
     Fault("default-limit-5", "mite.page.default-all", "Lists without limit return only the first 5 items."),
     Fault("beyond-end-last-page", "mite.page.beyond-end", "A page past the end returns the last non-empty page."),
     Fault("archived-in-active-list", "mite.page.archived", "The active list also holds archived records."),
+    Fault("at-filter-ignored", "mite.page.filters", "The time-entry list ignores the at (date) filter."),
     Fault("unsorted-lists", "mite.page.sorted", "Lists come in descending id order instead of by name."),
     Fault("hourly-rate-string", "mite.schema.resources", "Customers' hourly_rate is rendered as a string."),
     Fault("create-drops-note", "mite.payload.valid-accepted", "A create ignores note and stores \"\"."),

@@ -129,7 +129,7 @@ def _list(ctx: Ctx, collection: str, *, archived: bool) -> Response:
         if (r.get("archived", False) is archived or (not archived and ctx.has("archived-in-active-list")))
         and visible(ctx.store, ctx.user, collection, r)
     ]
-    records = listing.select(ctx.store, collection, records, params, ctx.user)
+    records = listing.select(ctx.store, collection, records, params, ctx.user, ctx.faults)
     records = listing.paginate(listing.order(collection, records, ctx.faults), params, ctx.faults)
     views = [view(ctx.store, collection, r, ctx.faults) for r in records]
     body = render.body_list(ctx.fmt, collection, ROOTS[collection], views, ctx.faults)

@@ -73,7 +73,7 @@ def _day(params: Mapping[str, str], name: str) -> str | None:
 
 
 def select(store: Store, collection: str, records: list[Record], params: Mapping[str, str],
-           user: Record) -> list[Record]:
+           user: Record, faults: frozenset[str] = frozenset()) -> list[Record]:
     """Apply the list filters mite documents for the collection."""
     for attribute in _TEXT_FILTERS[collection]:
         wanted = params.get(attribute)
@@ -97,7 +97,7 @@ def select(store: Store, collection: str, records: list[Record], params: Mapping
         if flag is not None:
             records = [r for r in records if r[attribute] is flag]
     at, since, until = _day(params, "at"), _day(params, "from"), _day(params, "to")
-    if at is not None:
+    if at is not None and "at-filter-ignored" not in faults:
         records = [r for r in records if r["date_at"] == at]
     if since is not None:
         records = [r for r in records if r["date_at"] >= since]
