@@ -135,8 +135,9 @@ class Api:
             basic = self._apply_auth(variant, hdrs, query, creds)
         content = self._encode(body, raw, fmt, path)
         if content is not None and content_type:
+            body_fmt = fmt if fmt in self.contract.formats["media_types"] else self.contract.formats["default"]
             hdrs.setdefault("Content-Type", content_type if isinstance(content_type, str)
-                            else self.contract.media_type(fmt if fmt in self.contract.formats["media_types"] else "json"))
+                            else self.contract.media_type(body_fmt))
         try:
             response = self._http.request(method, url, params=query or None, content=content, headers=hdrs, auth=basic)
         except httpx.TransportError as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,7 @@ class Contract:
         raise ContractError(f"{self.path}: no auth variant {name!r}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def suite_contract(test_file: str) -> Contract:
     """The contract beside a suite's test file, loaded once per process."""
     return load_contract(Path(test_file).with_name("contract.toml"))

@@ -18,13 +18,20 @@ import pytest
 
 from apiconform import deviations
 from apiconform.client import Api, Target
-from apiconform.deviations import DeviationsError, load_deviations
 from apiconform.contract import Contract, ContractError, suite_contract
+from apiconform.deviations import DeviationsError, load_deviations
 from apiconform.paths import cassettes_dir
-from apiconform.recording import MODES, CassetteError, cassette, cassette_name, check_cassette, no_sockets, recorder
+from apiconform.recording import MODES, cassette, cassette_name, check_cassette, no_sockets, recorder
 from apiconform.scrub import Scrubber
-from apiconform.targets import (RUN_DIR_ENV, TargetError, replay_target, sandbox_target, scrubber_for,
-                                stop_shared_sandboxes, url_target)
+from apiconform.targets import (
+    RUN_DIR_ENV,
+    TargetError,
+    replay_target,
+    sandbox_target,
+    scrubber_for,
+    stop_shared_sandboxes,
+    url_target,
+)
 from apiconform.verdict import RED, ContractViolation, HarnessError, Unsupported, Verdict
 
 RECORD_KEY = "apiconform"

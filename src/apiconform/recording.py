@@ -12,7 +12,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,7 @@ def cassette(vcr_: vcr.VCR, path: Path, scrubber: Scrubber, target: str, provide
     with vcr_.use_cassette(str(path)) as cas:
         if vcr_.record_mode != "none":
             cas._metadata.update({"provider": provider, "target": target, "tool": f"apiconform {__version__}",
-                                  "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                                  "recorded_at": datetime.now(UTC).isoformat(timespec="seconds")})
             cas.dirty = True
         yield cas
 

@@ -14,7 +14,7 @@ import re
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,10 @@ def _md(value: Any) -> str:
 def _summary_md(records, by_provider, mode) -> str:
     totals = Counter(_verdict(r) for r in records)
     cols = [v for v in _columns(totals) if totals[v]] or ["pass"]
-    head = lambda first: [f"| {first} | " + " | ".join(cols) + " |", "|---" * (len(cols) + len(first.split(' | '))) + "|"]
+
+    def head(first: str) -> list[str]:
+        return [f"| {first} | " + " | ".join(cols) + " |", "|---" * (len(cols) + len(first.split(" | "))) + "|"]
+
     out = [f"# apiconform: {'❌' if totals['fail'] or totals['error'] else '✅'} "
            f"{render_summary_line(records)}", "", f"Mode: `{_md(mode)}`, {len(records)} checks.", "",
            "## Providers", "", *head("provider")]
@@ -360,7 +363,7 @@ def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str) ->
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     records = _sorted([r for r in records if isinstance(r, dict)])
-    generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     by_provider = _by_provider(records)
     clauses = _clauses(by_provider)
     files = {

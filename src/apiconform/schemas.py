@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from apiconform.contract import ContractError
 from apiconform.paths import schemas_dir
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(provider: str, name: str) -> dict[str, Any]:
     path: Path = schemas_dir(provider) / name
     try:

@@ -92,8 +92,9 @@ def stop_shared_sandboxes(run_dir: Path) -> None:
 
 
 def scrubber_for(contract: Contract, target: Target) -> Scrubber:
+    secret = {name for name, c in contract.credentials.items() if c.secret}
     secrets = {name: value for name, value in target.credentials.items()
-               if contract.credentials.get(name) and contract.credentials[name].secret and not value.startswith(REDACTED)}
+               if name in secret and not value.startswith(REDACTED)}
     pairs = [(target.credentials.get(a.username, ""), target.credentials.get(a.password, ""))
              for a in contract.auth if a.kind == "basic"]
     return Scrubber(secrets, headers=[a.header for a in contract.auth if a.header],

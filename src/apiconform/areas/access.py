@@ -56,7 +56,7 @@ def unknown_is_404(api: Api, res_name: str, clause: str) -> None:
 def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> None:
     api.verifies(clause)
     res = resource(api, res_name)
-    raw = '{"%s": {"name": ' % res.root if fmt == "json" else f"<{res.root}><name>unclosed</{res.root}"
+    raw = f'{{"{res.root}": {{"name": ' if fmt == "json" else f"<{res.root}><name>unclosed</{res.root}"
     ex = api.post(res.path, raw=raw, fmt=fmt)
     stray = created_id(ex, res)
     if stray is not None:

@@ -15,7 +15,8 @@ ANY = re.compile(r'^(W/)?"[^"]*"$')
 
 def _etag(ex: Exchange, clause: str) -> str:
     tag = ex.headers.get("etag", "")
-    expect(bool(ANY.match(tag)), clause, f"no valid ETag on {ex.method} {ex.url}", ex, actual=tag or "(none)")
+    where = f"{ex.method} {ex.url.split('?')[0]}"
+    expect(bool(ANY.match(tag)), clause, f"no valid ETag on {where}", ex, actual=tag or "(none)")
     return tag
 
 
