@@ -5,10 +5,9 @@ import argparse
 import json
 import shlex
 import signal
+import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from apiconform.paths import project_root, providers, suites_dir
 from apiconform.recording import MODES
@@ -60,6 +59,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.target and len(chosen) != 1:
         print("apiconform: --target needs exactly one --provider", file=sys.stderr)
         return 2
+    if args.fault:
+        from apiconform.sandbox import fault_catalogue
+
+        known_faults = {f.name for p in chosen for f in fault_catalogue(p)}
+        unknown = sorted(set(args.fault) - known_faults)
+        if unknown:
+            print(f"apiconform: unknown fault(s) {', '.join(unknown)}; see `apiconform faults <provider>`",
+                  file=sys.stderr)
+            return 2
     report_dir = Path(args.report_dir).resolve()
     pytest_args = [str(suites_dir() / p) for p in chosen]
     pytest_args += ["-q", "--mode", args.mode, "--report-dir", str(report_dir), "--rootdir", str(project_root())]
@@ -78,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
     pytest_args += args.pytest_args
     results = report_dir / "results.json"
     results.unlink(missing_ok=True)
-    code = int(pytest.main(pytest_args))
+    # A child pytest, so the plugin is imported (and assertion-rewritten) by pytest itself.
+    code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args])
     if results.exists():
         from apiconform.reports import render_summary_line
 

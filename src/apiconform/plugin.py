@@ -22,6 +22,7 @@ from apiconform.contract import Contract, ContractError, suite_contract
 from apiconform.deviations import DeviationsError, load_deviations
 from apiconform.paths import cassettes_dir
 from apiconform.recording import MODES, cassette, cassette_name, check_cassette, no_sockets, recorder
+from apiconform.sandbox.runner import SandboxError
 from apiconform.scrub import Scrubber
 from apiconform.targets import (
     RUN_DIR_ENV,
@@ -76,6 +77,7 @@ class _Session:
         self.mode: str = config.getoption("mode")
         self.targets: dict[str, Target] = {}
         self.scrubbers: dict[str, Scrubber] = {}
+        self.failed: dict[str, str] = {}  # provider -> why its target could not be set up
         path = config.getoption("deviations")
         try:
             self.deviations = load_deviations(Path(path)) if path else {}
@@ -86,6 +88,8 @@ class _Session:
         return suite_contract(str(test_path))
 
     def target_for(self, contract: Contract) -> Target:
+        if contract.provider in self.failed:  # do not start a broken sandbox once per check
+            raise HarnessError(self.failed[contract.provider])
         if contract.provider not in self.targets:
             opt = self.config.getoption
             if self.mode == "replay":
@@ -93,7 +97,11 @@ class _Session:
             elif opt("target"):
                 target = url_target(contract, opt("target"), opt("ca_bundle"))
             else:
-                target = sandbox_target(contract, tuple(opt("sandbox_fault")))
+                try:
+                    target = sandbox_target(contract, tuple(opt("sandbox_fault")))
+                except SandboxError as exc:
+                    self.failed[contract.provider] = f"{type(exc).__name__}: {exc}"
+                    raise HarnessError(self.failed[contract.provider]) from None
             self.targets[contract.provider] = target
             self.scrubbers[contract.provider] = scrubber_for(contract, target)
         return self.targets[contract.provider]

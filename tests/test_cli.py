@@ -1,0 +1,53 @@
+"""The command line as a user meets it: run, serve, faults."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+from apiconform.sandbox import fault_catalogue
+
+CLI = [sys.executable, "-m", "apiconform.cli"]
+
+
+def cli(*args: str, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300, **kw)
+
+
+def test_faults_lists_every_fault_with_its_clause():
+    out = cli("faults", "mite").stdout.splitlines()
+    assert len(out) == len(fault_catalogue("mite"))
+    assert any(line.split()[:2] == ["etag-ignored", "mite.cond.304"] for line in out)
+
+
+def test_run_refuses_unknown_provider_and_fault():
+    assert cli("run", "--provider", "nope").returncode == 2
+    bad = cli("run", "--fault", "nope")
+    assert bad.returncode == 2 and "nope" in bad.stderr
+
+
+def test_run_replay_writes_reports_and_prints_a_summary(tmp_path):
+    proc = cli("run", "--mode", "replay", "-n", "0", "--report-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "apiconform replay: mite:" in proc.stdout and " 0 fail, 0 error" in proc.stdout
+    assert {p.name for p in tmp_path.iterdir()} == {"results.json", "junit.xml", "summary.md", "report.html"}
+    assert json.loads((tmp_path / "results.json").read_text())["totals"].keys() == {"pass"}
+
+
+def test_serve_prints_exports_and_stops_on_sigterm():
+    proc = subprocess.Popen([*CLI, "serve", "mite"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        exports = {}
+        while len(exports) < 10:
+            line = proc.stdout.readline()
+            assert line.startswith("export "), line
+            name, _, value = line[len("export "):].strip().partition("=")
+            exports[name] = value
+        assert exports["MITE_BASE_URL"].startswith("https://127.0.0.1:")
+        assert os.path.isfile(exports["MITE_CA_BUNDLE"])
+        assert len(exports["MITE_API_KEY"]) == 16
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
