@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,13 +58,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clauses(*ids): the contract clauses a check verifies")
+    config.stash[_session_key] = _Session(config)  # first: it may refuse the options
     if config.getoption("mode") == "replay":
         no_sockets.install()
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         run_dir = tempfile.mkdtemp(prefix="apiconform-run-")
         os.environ[RUN_DIR_ENV] = run_dir
+        config.add_cleanup(lambda: shutil.rmtree(run_dir, ignore_errors=True))
         config.pluginmanager.register(_Collector(config, Path(run_dir)), "apiconform-collector")
-    config.stash[_session_key] = _Session(config)
 
 
 _session_key = pytest.StashKey["_Session"]()
