@@ -58,6 +58,7 @@ class Resource:
     create_schema: str = ""
     singleton: bool = False
     read_only: bool = False
+    archived_list: bool = False  # also listed under <path>/<pagination.archived>
     unlock: dict[str, Any] | None = None  # attributes that lift a lock (admin), sent before cleanup deletes
     lock: dict[str, Any] | None = None
 

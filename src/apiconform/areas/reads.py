@@ -18,6 +18,11 @@ def read_matches_schema(api: Api, res_name: str, clause: str) -> None:
     ex = api.get(res.path, params={pg["limit"]: 5} if pg else None)
     expect_status(ex, 200, clause, f"GET {res.path}")
     items = expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
+    if res.archived_list:
+        shelf = f"{res.path}/{pg['archived']}"
+        archived = api.get(shelf, params={pg["limit"]: 5})
+        expect_status(archived, 200, clause, f"GET {shelf}")
+        expect_resource(api.contract, archived, res, api.contract.schema_clause, many=True)
     if items:
         one = api.get(f"{res.path}/{items[0]['id']}")
         expect_status(one, 200, clause, f"GET {res.path}/{items[0]['id']}")
