@@ -30,11 +30,14 @@ def test_report_renders_in_headless_chromium(tmp_path):
     paths = write_reports(records, tmp_path, mode="live")
     html = paths["html"]
     proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
          "--dump-dom", html.as_uri()],
         capture_output=True, text=True, timeout=60)
     dom = proc.stdout
+    if proc.returncode != 0 and not dom.strip():  # the machine cannot run a browser at all
+        pytest.skip(f"chromium did not start: {proc.stderr.strip()[-300:]}")
     assert "<table" in dom and "matrix" in dom, proc.stderr[-2000:]
     assert "mite.status.404-unknown" in dom and "replay.invalid/customers/1.json" in dom
     assert "pwned" not in dom.split("<body", 1)[0]  # the title was not rewritten by the evidence
