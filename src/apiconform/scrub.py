@@ -38,7 +38,6 @@ class Scrubber:
                 token = base64.b64encode(f"{user}:{password}".encode()).decode()
                 self.names[token] = "basic credentials"
         self.headers = {h.lower() for h in headers} | {"authorization", "cookie", "set-cookie", "proxy-authorization"}
-        self.params = set(params)
         shapes = [*TOKEN_SHAPES, *(rf"{re.escape(h)}: *[A-Za-z0-9]{{8,}}" for h in headers),
                   *(rf"{re.escape(p)}=[A-Za-z0-9]{{8,}}" for p in params)]
         self.shapes = re.compile("|".join(f"(?:{shape})" for shape in shapes), re.IGNORECASE)

@@ -3,25 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from apiconform.areas.common import created, created_id, discard, resource
+from apiconform.areas.common import as_credential, created, created_id, discard, resource
 from apiconform.checks import expect_status
 from apiconform.client import Api
 
 
-def _as(api: Api, credential: str) -> dict[str, str]:
-    """Credentials of a second user, or skip when the target did not provide them."""
-    key = api.target.credentials.get(credential)
-    if not key:
-        pytest.skip(f"{api.contract.credentials[credential].env} is not set")
-    variant = next(a for a in api.contract.auth if a.credential and a.kind == "header")
-    return {"auth": variant.name, "credentials": {variant.credential: key}}
-
-
 def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
     api.verifies(clause)
-    who = _as(api, credential)
+    who = as_credential(api, credential)
     res = resource(api, res_name)
     ex = api.post(res.path, {res.root: attrs}, **who)
     stray = created_id(ex, res)
@@ -32,14 +21,14 @@ def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str,
 
 def role_cannot_read(api: Api, res_name: str, credential: str, clause: str) -> None:
     api.verifies(clause)
-    ex = api.get(resource(api, res_name).path, **_as(api, credential))
+    ex = api.get(resource(api, res_name).path, **as_credential(api, credential))
     expect_status(ex, 403, clause, f"list {res_name} as {credential}")
 
 
 def hidden_from_role(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
     """Another user's record answers 404 (not 403), so its existence does not leak."""
     api.verifies(clause)
-    who = _as(api, credential)
+    who = as_credential(api, credential)
     res = resource(api, res_name)
     with created(api, res, attrs) as (ident, _):
         ex = api.get(f"{res.path}/{ident}", **who)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from apiconform.areas.common import as_credential
 from apiconform.checks import body_data, expect, expect_status, violation
 from apiconform.client import Api
 from apiconform.invariants import check_error_body
@@ -38,11 +39,7 @@ def broken_rejected(api: Api, variant_name: str, how: str, clause: str) -> None:
 
 def revoked_rejected(api: Api, credential: str, clause: str) -> None:
     api.verifies(clause)
-    key = api.target.credentials.get(credential)
-    if not key:
-        pytest.skip(f"{api.contract.credentials[credential].env} is not set")
-    variant = next(a for a in api.contract.auth if a.credential and a.kind == "header")
-    ex = api.get(api.contract.probe, auth=variant.name, credentials={variant.credential: key})
+    ex = api.get(api.contract.probe, **as_credential(api, credential))
     expect_status(ex, api.contract.auth_probes.get("status", 401), clause, "revoked credential")
 
 

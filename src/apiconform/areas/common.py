@@ -5,6 +5,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from apiconform.checks import body_data, expect_status, violation
 from apiconform.client import Api
 from apiconform.contract import Resource
@@ -54,3 +56,12 @@ def created_id(ex: Exchange, res: Resource) -> int | None:
         return None
     item = data[1] if isinstance(data, tuple) else (data or {}).get(res.root) if isinstance(data, dict) else None
     return item.get("id") if isinstance(item, dict) else None
+
+
+def as_credential(api: Api, credential: str) -> dict[str, str]:
+    """Credentials of a second user, or skip when the target did not provide them."""
+    key = api.target.credentials.get(credential)
+    if not key:
+        pytest.skip(f"{api.contract.credentials[credential].env} is not set")
+    variant = next(a for a in api.contract.auth if a.credential and a.kind == "header")
+    return {"auth": variant.name, "credentials": {variant.credential: key}}
