@@ -100,11 +100,15 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from apiconform.sandbox.runner import SandboxError, start_sandbox
 
+    # SIGTERM stops the sandbox like Ctrl-C, from the first moment: also while it starts.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         handle = start_sandbox(args.provider, args.fault, port=args.port)
     except (SandboxError, KeyError) as exc:
         print(f"apiconform: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 0
     for name, value in handle.env.items():
         print(f"export {name}={shlex.quote(value)}")
     prefix = args.provider.upper().replace("-", "_")
@@ -113,13 +117,16 @@ def _serve(args: argparse.Namespace) -> int:
           f"--ca-bundle \"${prefix}_CA_BUNDLE\"", file=sys.stderr)
     sys.stdout.flush()
     try:
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         handle.process.wait()
     except KeyboardInterrupt:
         pass
     finally:
         handle.stop()
     return 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _faults(args: argparse.Namespace) -> int:

@@ -93,25 +93,33 @@ def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0, time
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=stderr, env=env, start_new_session=True)
-    deadline = time.monotonic() + timeout
-    while True:
-        if ready.exists():
-            payload = json.loads(ready.read_text(encoding="utf-8"))
-            return SandboxHandle(provider=provider, env=dict(payload["env"]), pid=process.pid,
-                                 process=process, _workdir=workdir if owned else None)
-        code = process.poll()
-        if code is not None:
-            message = f"sandbox {provider!r} exited with code {code} before it was ready"
-            tail = _tail(stderr_path)
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise SandboxError(f"{message}\n--- stderr (tail) ---\n{tail}" if tail else message)
-        if time.monotonic() > deadline:
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if ready.exists():
+                payload = json.loads(ready.read_text(encoding="utf-8"))
+                return SandboxHandle(provider=provider, env=dict(payload["env"]), pid=process.pid,
+                                     process=process, _workdir=workdir if owned else None)
+            code = process.poll()
+            if code is not None:
+                message = f"sandbox {provider!r} exited with code {code} before it was ready"
+                tail = _tail(stderr_path)
+                shutil.rmtree(workdir, ignore_errors=True)
+                raise SandboxError(f"{message}\n--- stderr (tail) ---\n{tail}" if tail else message)
+            if time.monotonic() > deadline:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait()
+                tail = _tail(stderr_path)
+                shutil.rmtree(workdir, ignore_errors=True)
+                raise SandboxError(f"sandbox {provider!r} not ready after {timeout}s\n--- stderr (tail) ---\n{tail}")
+            time.sleep(0.05)
+    except KeyboardInterrupt:  # interrupted while starting: leave no sandbox behind
+        if process.poll() is None:
             _signal_group(process.pid, signal.SIGKILL)
             process.wait()
-            tail = _tail(stderr_path)
+        if owned:
             shutil.rmtree(workdir, ignore_errors=True)
-            raise SandboxError(f"sandbox {provider!r} not ready after {timeout}s\n--- stderr (tail) ---\n{tail}")
-        time.sleep(0.05)
+        raise
 
 
 def _alive(pid: int) -> bool:
