@@ -109,14 +109,14 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
-    for name, value in handle.env.items():
-        print(f"export {name}={shlex.quote(value)}")
-    prefix = args.provider.upper().replace("-", "_")
-    print(f"# {args.provider} sandbox running (pid {handle.pid}); Ctrl-C stops it. With these exported:\n"
-          f"#   apiconform run --provider {args.provider} --target \"${prefix}_BASE_URL\" "
-          f"--ca-bundle \"${prefix}_CA_BUNDLE\"", file=sys.stderr)
-    sys.stdout.flush()
-    try:
+    try:  # from here on an interrupt (the reader may stop us as soon as it has the exports) stops the sandbox
+        for name, value in handle.env.items():
+            print(f"export {name}={shlex.quote(value)}")
+        prefix = args.provider.upper().replace("-", "_")
+        print(f"# {args.provider} sandbox running (pid {handle.pid}); Ctrl-C stops it. With these exported:\n"
+              f"#   apiconform run --provider {args.provider} --target \"${prefix}_BASE_URL\" "
+              f"--ca-bundle \"${prefix}_CA_BUNDLE\"", file=sys.stderr)
+        sys.stdout.flush()
         handle.process.wait()
     except KeyboardInterrupt:
         pass
