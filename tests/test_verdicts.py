@@ -37,16 +37,34 @@ def test_missing_credentials_are_named(tmp_path, suite_run):
 
 
 def test_assumed_clause_on_a_live_target_is_reported_as_differs(tmp_path, suite_run):
+    """Live against a URL, and again replayed from what that run recorded: both say `differs`."""
     from apiconform.sandbox.runner import start_sandbox
 
+    cassettes = tmp_path / "cassettes"
     with start_sandbox("mite", ["users-visible-to-time-tracker"]) as handle:
         env = dict(handle.env)
-        proc, records = suite_run("mite", tmp_path, "--target", env["MITE_BASE_URL"], "--ca-bundle",
-                                  env["MITE_CA_BUNDLE"], "-k", "test_status", env=env)
-    verdicts = {r["name"]: r["verdict"] for r in records}
-    assert verdicts["test_time_tracker_cannot_list_users_403"] == "differs"
-    assert {v for k, v in verdicts.items() if k != "test_time_tracker_cannot_list_users_403"} == {"pass"}
-    assert proc.returncode == 0
+        live = suite_run("mite", tmp_path / "live", "--target", env["MITE_BASE_URL"], "--ca-bundle",
+                         env["MITE_CA_BUNDLE"], "-k", "test_status", "--mode", "record",
+                         "--cassette-dir", str(cassettes), env=env)
+    replay = suite_run("mite", tmp_path / "replay", "--mode", "replay", "--cassette-dir", str(cassettes),
+                       "-k", "test_status")
+    for proc, records in (live, replay):
+        verdicts = {r["name"]: r["verdict"] for r in records}
+        assert verdicts["test_time_tracker_cannot_list_users_403"] == "differs"
+        assert {v for k, v in verdicts.items() if k != "test_time_tracker_cannot_list_users_403"} == {"pass"}
+        assert proc.returncode == 0
+    assert {r["recorded_from"] for r in replay[1]} == {"url"}
+
+
+def test_a_cassette_from_the_sandbox_still_fails_a_broken_assumption(tmp_path, suite_run):
+    """Replay says `differs` only for cassettes recorded from a real target, not from the sandbox."""
+    cassettes = tmp_path / "cassettes"
+    suite_run("mite", tmp_path / "rec", "--mode", "record", "--sandbox-fault", "users-visible-to-time-tracker",
+              "--cassette-dir", str(cassettes), "-k", "test_time_tracker_cannot_list_users_403")
+    proc, records = suite_run("mite", tmp_path / "replay", "--mode", "replay", "--cassette-dir", str(cassettes),
+                              "-k", "test_time_tracker_cannot_list_users_403")
+    assert [(r["verdict"], r["recorded_from"]) for r in records] == [("fail", "sandbox")]
+    assert proc.returncode != 0
 
 
 def test_credentials_never_go_over_plain_http():

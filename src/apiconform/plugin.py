@@ -139,7 +139,8 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         client.close()
         return
     if session.mode == "replay":
-        check_cassette(path)
+        # What the cassette was recorded from decides whether a broken assumption is `differs`.
+        request.node.stash[_recorded_from_key] = str(check_cassette(path).get("target") or "")
     vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode,
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
     with cassette(vcr_, path, scrubber, target.kind, contract.provider):
@@ -150,6 +151,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
 
 
 _api_key = pytest.StashKey[Api]()
+_recorded_from_key = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -193,8 +195,7 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
             message = str(exc)
             verdict = Verdict.FAIL
             clause = contract.clauses.get(exc.clause)
-            target = session.targets.get(contract.provider)
-            if clause and clause.provenance == "assumed" and target is not None and target.kind == "url":
+            if clause and clause.provenance == "assumed" and _answered_by(item, session, contract) == "url":
                 verdict = Verdict.DIFFERS
                 message = f"observed behaviour differs from the sandbox's assumption: {exc}"
             scrubber = session.scrubbers.get(contract.provider)
@@ -224,9 +225,19 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
         "message": message[:2000],
         "evidence": evidence,
         "target": session.targets[contract.provider].kind if contract.provider in session.targets else None,
+        "recorded_from": item.stash.get(_recorded_from_key, None),
         "mode": session.mode,
         "duration": round(getattr(report, "duration", 0.0), 3),
     }
+
+
+def _answered_by(item: pytest.Item, session: _Session, contract: Contract) -> str | None:
+    """The kind of target whose answers the test saw: in replay, the one the cassette was recorded from."""
+    recorded_from = item.stash.get(_recorded_from_key, None)
+    if recorded_from:
+        return recorded_from
+    target = session.targets.get(contract.provider)
+    return target.kind if target is not None else None
 
 
 def _plain(value: Any) -> Any:

@@ -72,8 +72,8 @@ def make_persister(scrubber: Scrubber) -> type:
     return GatedPersister
 
 
-def check_cassette(path: Path) -> None:
-    """Replay needs a readable cassette; say which file is wrong and how."""
+def check_cassette(path: Path) -> dict[str, Any]:
+    """Replay needs a readable cassette; say which file is wrong and how. Returns its metadata."""
     if not path.is_file():
         raise CassetteError(f"{path}: no cassette for this test; record it with --mode record")
     try:
@@ -82,6 +82,8 @@ def check_cassette(path: Path) -> None:
         raise CassetteError(f"{path}: corrupt cassette ({type(exc).__name__}); re-record it") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise CassetteError(f"{path}: corrupt cassette (no interactions list); re-record it")
+    meta = data.get("metadata")
+    return meta if isinstance(meta, dict) else {}
 
 
 def recorded_bodies(path: Path, method: str, path_suffix: str) -> list[str]:
