@@ -77,6 +77,36 @@ def _not_modified_as_200(req: Request, status: int, headers: dict[str, str], bod
     return (200, headers, b"{}") if status == 304 else (status, headers, body)
 
 
+def _json_served_as_html(req: Request, status: int, headers: dict[str, str], body: bytes):
+    if req.url.path.endswith(".json"):
+        headers = {k: ("text/html; charset=utf-8" if k.lower() == "content-type" else v) for k, v in headers.items()}
+    return status, headers, body
+
+
+def _xml_errors_renamed(req: Request, status: int, headers: dict[str, str], body: bytes):
+    if status >= 400 and req.url.path.endswith(".xml"):
+        body = body.replace(b"<errors>", b"<problems>").replace(b"</errors>", b"</problems>")
+    return status, headers, body
+
+
+def _query_key_refused(req: Request, status: int, headers: dict[str, str], body: bytes):
+    if "api_key" in req.query_params and status == 200:
+        return 401, headers, b'{"error":"Access denied"}'
+    return status, headers, body
+
+
+def _strong_etag(req: Request, status: int, headers: dict[str, str], body: bytes):
+    if "etag" in headers:
+        headers["etag"] = headers["etag"].removeprefix("W/")
+    return status, headers, body
+
+
+def _page_past_end_repeats(req: Request, status: int, headers: dict[str, str], body: bytes):
+    if body == b"[]" and "page" in req.query_params:
+        body = b'[{"customer":{"id":1,"name":"stale page"}}]'
+    return status, headers, body
+
+
 def _harmless(req: Request, status: int, headers: dict[str, str], body: bytes):
     headers["x-proxied-by"] = "apiconform-tests"
     return status, headers, body
@@ -95,6 +125,11 @@ MUTATIONS: dict[str, Mutation] = {
     "last-item-dropped": _drop_last_item,
     "error-key-message": _error_as_message,
     "not-modified-as-200": _not_modified_as_200,
+    "json-served-as-html": _json_served_as_html,
+    "xml-errors-renamed": _xml_errors_renamed,
+    "query-key-refused": _query_key_refused,
+    "strong-etag": _strong_etag,
+    "page-past-end-not-empty": _page_past_end_repeats,
 }
 
 
