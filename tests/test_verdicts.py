@@ -7,6 +7,7 @@ import pytest
 
 from apiconform.client import Api, Target
 from apiconform.contract import load_contract
+from apiconform.deviations import stale
 from apiconform.paths import contract_path
 from apiconform.verdict import HarnessError
 
@@ -88,6 +89,30 @@ def test_listed_deviation_is_expected_and_a_stale_one_is_reported(tmp_path, suit
     (stale,) = [r for r in records if r["verdict"] != "pass"]
     assert stale["verdict"] == "fail" and "no longer happens" in stale["message"]
     assert proc.returncode == 1
+
+
+def test_only_a_pass_proves_a_deviation_gone():
+    def rec(verdict: str, violated: str | None = None) -> dict:
+        return {"provider": "mite", "test": f"t-{verdict}", "clauses": ["mite.cond.304"], "area": "conditional",
+                "verdict": verdict, "violated": violated, "target": "url", "mode": "live"}
+
+    listed = {"mite.cond.304": "known"}
+    for verdicts in (["error"], ["skip"], ["pass", "error"], ["pass", "skip", "error"], ["fail"]):
+        assert stale([rec(v, "mite.status.allowed" if v == "fail" else None) for v in verdicts], listed, "d") == []
+    (record,) = stale([rec("pass"), rec("skip")], listed, "d")
+    assert record["verdict"] == "fail" and record["violated"] == "mite.cond.304"
+
+
+def test_unreachable_target_does_not_make_deviations_stale(tmp_path, suite_run):
+    listed = tmp_path / "deviations.toml"
+    listed.write_text('[[deviations]]\nclause = "mite.cond.304"\nreason = "known"\n')
+    env = {"MITE_ACCOUNT": "demo", "MITE_API_KEY": "0123456789abcdef", "MITE_EMAIL": "a@example.invalid",
+           "MITE_PASSWORD": "not-a-real-password"}
+    target = f"https://127.0.0.1:{_closed_port()}"
+    proc, records = suite_run("mite", tmp_path / "a", "--target", target, "--deviations", str(listed),
+                              "-k", "test_conditional", env=env)
+    assert records and {r["verdict"] for r in records} == {"error"}
+    assert not [r for r in records if "no longer happens" in r["message"]]
 
 
 def test_broken_deviations_file_is_named(tmp_path, suite_run):

@@ -1,7 +1,7 @@
 """Known deviations of a target, listed per target in a TOML file, that cannot go stale.
 
-A failure on a listed clause becomes ``expected``; a listed clause that the run verified
-without any failure becomes a ``fail`` of its own ("no longer happens: remove it"), so the
+A failure on a listed clause becomes ``expected``; a listed clause that every check verifying it
+passed becomes a ``fail`` of its own ("no longer happens: remove it"), so the
 list is kept honest by every run.
 
 ```toml
@@ -43,15 +43,21 @@ def apply(record: dict[str, Any], listed: dict[str, str]) -> None:
 
 
 def stale(records: list[dict[str, Any]], listed: dict[str, str], source: str) -> list[dict[str, Any]]:
-    """Records for listed deviations that this run verified and did not see."""
+    """Records for listed deviations that this run verified and did not see.
+
+    Only a ``pass`` proves a clause held: a check that errored, was skipped or failed on another
+    clause may never have reached it, so a deviation is stale only when every check that
+    declared the clause ran and passed (an unreachable target must not make a list look stale).
+    """
     out = []
     for clause, reason in listed.items():
-        seen = [r for r in records if clause in r.get("clauses", [])]
-        if not seen or any(r.get("violated") == clause for r in seen):
+        seen = [r for r in records if clause in r.get("clauses", [])
+                and r["verdict"] not in (Verdict.SKIP, Verdict.UNSUPPORTED)]
+        if not seen or any(r["verdict"] != Verdict.PASS for r in seen):
             continue
         provider = seen[0]["provider"]
         out.append({"provider": provider, "test": f"{source}::{clause}", "name": clause, "clauses": [clause],
-                    "area": seen[0].get("area", "other") if seen[0].get("violated") is None else "other",
+                    "area": seen[0].get("area", "other"),
                     "verdict": str(Verdict.FAIL), "violated": clause, "provenance": None,
                     "message": f"listed deviation no longer happens ({reason}): {len(seen)} check(s) verified "
                                f"{clause} without a failure; remove it from {source}",

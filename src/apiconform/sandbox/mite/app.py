@@ -64,6 +64,8 @@ async def handle(request: Request, store: Store, faults: frozenset[str], base_ur
         elif method == "PUT":
             if "put-not-aliased" in faults:
                 raise ApiError(404, uri_missing(path))
+            if "put-applies-nothing" in faults:
+                return render.empty_response()
             method = "PATCH"
         if any(not s for s in segments):
             raise ApiError(404, uri_missing(path))

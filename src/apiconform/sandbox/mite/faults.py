@@ -29,6 +29,7 @@ FAULTS: list[Fault] = [
     Fault("unknown-suffix-404", "mite.format.406", "Unsupported suffixes answer 404 instead of 406."),
     Fault("head-drops-etag", "mite.verb.head", "HEAD answers without the ETag header."),
     Fault("put-not-aliased", "mite.verb.put-alias", "PUT answers 404 instead of acting like PATCH."),
+    Fault("put-applies-nothing", "mite.verb.put-alias", "PUT answers 200 with an empty body, as PATCH does, but changes nothing."),
     Fault("create-no-location", "mite.verb.create-201", "A create answers without a Location header."),
     Fault("update-echoes-body", "mite.verb.update-200", "PATCH/PUT answer 200 with the resource instead of an empty body."),
     Fault("delete-keeps-record", "mite.verb.delete-200", "DELETE answers 200 but keeps the record."),
