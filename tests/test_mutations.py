@@ -73,8 +73,18 @@ def _error_as_message(req: Request, status: int, headers: dict[str, str], body: 
     return status, headers, body
 
 
-def _not_modified_as_200(req: Request, status: int, headers: dict[str, str], body: bytes):
-    return (200, headers, b"{}") if status == 304 else (status, headers, body)
+def _not_modified_as_200() -> Mutation:
+    """A 304 becomes a full 200 that repeats the last body served for that URL: only the 304 check can tell."""
+    last: dict[str, tuple[dict[str, str], bytes]] = {}
+
+    def mutate(req: Request, status: int, headers: dict[str, str], body: bytes):
+        if status == 200 and req.method == "GET":
+            last[str(req.url)] = (dict(headers), body)
+        elif status == 304 and str(req.url) in last:
+            full, previous = last[str(req.url)]
+            return 200, {**full, **headers}, previous
+        return status, headers, body
+    return mutate
 
 
 def _json_served_as_html(req: Request, status: int, headers: dict[str, str], body: bytes):
@@ -101,9 +111,29 @@ def _strong_etag(req: Request, status: int, headers: dict[str, str], body: bytes
     return status, headers, body
 
 
-def _page_past_end_repeats(req: Request, status: int, headers: dict[str, str], body: bytes):
-    if body == b"[]" and "page" in req.query_params:
-        body = b'[{"customer":{"id":1,"name":"stale page"}}]'
+def _page_past_end_repeats() -> Mutation:
+    """A page past the end repeats the last non-empty page served for that collection: well-formed, but wrong."""
+    last: dict[str, bytes] = {}
+
+    def mutate(req: Request, status: int, headers: dict[str, str], body: bytes):
+        if "page" not in req.query_params or status != 200 or not req.url.path.endswith(".json"):
+            return status, headers, body
+        if body.strip() == b"[]" and req.url.path in last:
+            return status, headers, last[req.url.path]
+        last[req.url.path] = body
+        return status, headers, body
+    return mutate
+
+
+def _tracker_null(req: Request, status: int, headers: dict[str, str], body: bytes):
+    if req.method == "GET" and req.url.path == "/tracker.json" and body == b'{"tracker":{}}':
+        body = b'{"tracker":null}'
+    return status, headers, body
+
+
+def _tracker_stop_null(req: Request, status: int, headers: dict[str, str], body: bytes):
+    if req.method == "DELETE" and req.url.path.startswith("/tracker/") and status == 200:
+        body = b'{"tracker":null}'
     return status, headers, body
 
 
@@ -112,24 +142,29 @@ def _harmless(req: Request, status: int, headers: dict[str, str], body: bytes):
     return status, headers, body
 
 
-MUTATIONS: dict[str, Mutation] = {
-    "ids-as-strings": _json_sub(r'"id":(\d+)', r'"id":"\1"'),
-    "archived-as-string": _json_sub(r'"archived":(true|false)', r'"archived":"\1"'),
-    "timestamps-without-zone": _json_sub(r'("created_at":"[0-9T:-]+)\+01:00"', r'\1"'),
-    "created-answers-200": _status(201, 200),
-    "locked-answers-409": _status(423, 409),
-    "unauthorized-as-403": _status(401, 403),
-    "no-etag": _drop_header("etag"),
-    "relative-location": _relative_location,
-    "reversed-lists": _reverse_lists,
-    "last-item-dropped": _drop_last_item,
-    "error-key-message": _error_as_message,
-    "not-modified-as-200": _not_modified_as_200,
-    "json-served-as-html": _json_served_as_html,
-    "xml-errors-renamed": _xml_errors_renamed,
-    "query-key-refused": _query_key_refused,
-    "strong-etag": _strong_etag,
-    "page-past-end-not-empty": _page_past_end_repeats,
+# name -> (mutation, the clause it breaks). The run must fail on that clause: a mutation caught
+# only by some other clause shows that its own check is blind.
+MUTATIONS: dict[str, tuple[Callable[[], Mutation], str]] = {
+    "ids-as-strings": (lambda: _json_sub(r'"id":(\d+)', r'"id":"\1"'), "mite.schema.resources"),
+    "archived-as-string": (lambda: _json_sub(r'"archived":(true|false)', r'"archived":"\1"'), "mite.schema.resources"),
+    "timestamps-without-zone": (lambda: _json_sub(r'("created_at":"[0-9T:-]+)\+01:00"', r'\1"'),
+                                "mite.schema.resources"),
+    "created-answers-200": (lambda: _status(201, 200), "mite.status.allowed"),  # 200 is not a POST answer
+    "locked-answers-409": (lambda: _status(423, 409), "mite.status.allowed"),
+    "unauthorized-as-403": (lambda: _status(401, 403), "mite.auth.401-missing"),
+    "no-etag": (lambda: _drop_header("etag"), "mite.cond.etag"),
+    "relative-location": (lambda: _relative_location, "mite.verb.create-201"),
+    "reversed-lists": (lambda: _reverse_lists, "mite.page.sorted"),
+    "last-item-dropped": (lambda: _drop_last_item, "mite.page.default-all"),
+    "error-key-message": (lambda: _error_as_message, "mite.error.json"),
+    "not-modified-as-200": (_not_modified_as_200, "mite.cond.304"),
+    "json-served-as-html": (lambda: _json_served_as_html, "mite.format.json"),
+    "xml-errors-renamed": (lambda: _xml_errors_renamed, "mite.error.xml"),
+    "query-key-refused": (lambda: _query_key_refused, "mite.auth.query-key"),
+    "strong-etag": (lambda: _strong_etag, "mite.cond.etag"),
+    "page-past-end-not-empty": (_page_past_end_repeats, "mite.page.beyond-end"),
+    "idle-tracker-null": (lambda: _tracker_null, "mite.schema.resources"),
+    "tracker-stop-null": (lambda: _tracker_stop_null, "mite.tracker.start-stop"),
 }
 
 
@@ -178,10 +213,12 @@ def _run_through(mutation: Mutation, sandbox, suite_run, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_mutation_is_caught(name, sandbox, suite_run, tmp_path):
-    proc, records = _run_through(MUTATIONS[name], sandbox, suite_run, tmp_path)
-    verdicts = {r["verdict"] for r in records}
-    assert "fail" in verdicts, f"{name} went unnoticed"
-    assert "error" not in verdicts, [r["message"] for r in records if r["verdict"] == "error"][:3]
+    make, clause = MUTATIONS[name]
+    proc, records = _run_through(make(), sandbox, suite_run, tmp_path)
+    errors = [r["message"] for r in records if r["verdict"] == "error"]
+    assert not errors, errors[:3]
+    violated = {r["violated"] for r in records if r["verdict"] == "fail"}
+    assert clause in violated, f"{name} was not caught on {clause} (failed: {sorted(violated)})"
     assert proc.returncode == 1
 
 
