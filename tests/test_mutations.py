@@ -137,6 +137,13 @@ def _tracker_stop_null(req: Request, status: int, headers: dict[str, str], body:
     return status, headers, body
 
 
+def _etag_dropped_when_changed(req: Request, status: int, headers: dict[str, str], body: bytes):
+    """A conditional GET that misses answers without an ETag: the client can never revalidate again."""
+    if "if-none-match" in req.headers and status == 200:
+        headers = {k: v for k, v in headers.items() if k.lower() != "etag"}
+    return status, headers, body
+
+
 def _harmless(req: Request, status: int, headers: dict[str, str], body: bytes):
     headers["x-proxied-by"] = "apiconform-tests"
     return status, headers, body
@@ -163,6 +170,7 @@ MUTATIONS: dict[str, tuple[Callable[[], Mutation], str]] = {
     "query-key-refused": (lambda: _query_key_refused, "mite.auth.query-key"),
     "strong-etag": (lambda: _strong_etag, "mite.cond.etag"),
     "page-past-end-not-empty": (_page_past_end_repeats, "mite.page.beyond-end"),
+    "etag-dropped-when-changed": (lambda: _etag_dropped_when_changed, "mite.cond.changed"),
     "idle-tracker-null": (lambda: _tracker_null, "mite.schema.resources"),
     "tracker-stop-null": (lambda: _tracker_stop_null, "mite.tracker.start-stop"),
 }

@@ -5,11 +5,12 @@ import socket
 
 import pytest
 
+from apiconform.areas.common import discard
 from apiconform.client import Api, Target
 from apiconform.contract import load_contract
 from apiconform.deviations import stale
 from apiconform.paths import contract_path
-from apiconform.verdict import HarnessError
+from apiconform.verdict import ContractViolation, HarnessError
 
 
 def _closed_port() -> int:
@@ -120,3 +121,19 @@ def test_broken_deviations_file_is_named(tmp_path, suite_run):
     listed.write_text("[[deviations]\n")
     proc, records = suite_run("mite", tmp_path / "a", "--deviations", str(listed))
     assert proc.returncode != 0 and str(listed) in proc.stderr + proc.stdout
+
+
+def test_cleanup_never_replaces_a_verdict_in_flight():
+    """A check that failed and then cannot clean up still fails; a cleanup alone that breaks is an error."""
+    contract = load_contract(contract_path("mite"))
+    target = Target("url", f"https://127.0.0.1:{_closed_port()}", {"api_key": "0123456789abcdef"})
+    api = Api(contract, target)
+    services = contract.resources["services"]
+    with pytest.raises(ContractViolation) as caught:
+        try:
+            raise ContractViolation("mite.cond.304", "the check's own finding")
+        finally:
+            discard(api, services, 1)
+    assert "cleanup of services 1 failed too" in "".join(caught.value.__notes__)
+    with pytest.raises(HarnessError):
+        discard(api, services, 1)

@@ -229,6 +229,7 @@ def load_contract(path: Path) -> Contract:
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
     named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
+    named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     for clause_id in named:
         c.clause(clause_id)
     for a in c.auth:

@@ -1,6 +1,7 @@
 """Creating and removing resources for a check, and reading an id out of a response."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from apiconform.checks import body_data, expect_status, violation
 from apiconform.client import Api
 from apiconform.contract import Resource
 from apiconform.exchange import Exchange
+from apiconform.verdict import HarnessError
 
 
 def resource(api: Api, name: str) -> Resource:
@@ -31,10 +33,21 @@ def create(api: Api, res: Resource, attrs: dict[str, Any], *, fmt: str | None = 
 
 
 def discard(api: Api, res: Resource, ident: int) -> None:
-    """Best-effort cleanup that never fails the check: unlock (if it can), then delete."""
-    if res.unlock:
-        api.patch(f"{res.path}/{ident}", {res.root: dict(res.unlock)}, invariants=False)
-    api.delete(f"{res.path}/{ident}", invariants=False)
+    """Cleanup: unlock (if it can), then delete, with no contract checks on the answers.
+
+    Called from ``finally`` blocks: when a check is already on its way out with a verdict, a
+    cleanup that cannot reach the target must not replace that verdict with a harness error, so
+    the cleanup's error is attached to it as a note instead. Without one, it is the check's error.
+    """
+    in_flight = sys.exception()
+    try:
+        if res.unlock:
+            api.patch(f"{res.path}/{ident}", {res.root: dict(res.unlock)}, invariants=False)
+        api.delete(f"{res.path}/{ident}", invariants=False)
+    except HarnessError as exc:
+        if in_flight is None:
+            raise
+        in_flight.add_note(f"cleanup of {res.name} {ident} failed too: {exc}")
 
 
 @contextmanager

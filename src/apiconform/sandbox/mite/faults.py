@@ -13,6 +13,7 @@ FAULTS: list[Fault] = [
     Fault("revoked-key-accepted", "mite.auth.401-revoked", "The key of a user whose API access is off still authenticates."),
     Fault("plain-http-served", "mite.auth.https-only", "The plain-HTTP port serves the full API instead of redirecting."),
     Fault("user-read-404", "mite.status.200-read", "GET /users/:id answers 404 for users that exist."),
+    Fault("service-read-404", "mite.status.200-read", "GET /services/:id answers 404 for services that exist, also right after a write."),
     Fault("unknown-id-500", "mite.status.allowed", "An unknown id answers 500 with an error body."),
     Fault("missing-as-400", "mite.status.404-unknown", "An unknown or deleted id answers 400 instead of 404."),
     Fault("malformed-body-422", "mite.status.400-malformed", "A malformed request body answers 422 instead of 400."),

@@ -117,7 +117,8 @@ def _singleton(ctx: Ctx, collection: str) -> Response:
 
 
 def _show(ctx: Ctx, collection: str, raw_id: str) -> Response:
-    if collection == "users" and ctx.has("user-read-404"):
+    if (collection == "users" and ctx.has("user-read-404")) or (collection == "services"
+                                                                and ctx.has("service-read-404")):
         raise ApiError(404, RECORD_MISSING)
     return _single(ctx, collection, _find(ctx, collection, raw_id))
 
