@@ -30,7 +30,9 @@ def test_broken_toml_names_the_file(tmp_path):
 
 @pytest.mark.parametrize("old,new", [('clause = "mite.auth.basic"', 'clause = "mite.auth.nope"'),
                                      ('provenance = "assumed"', 'provenance = "guessed"'),
-                                     ('credential = "api_key"', 'credential = "nope_key"')])
+                                     ('credential = "api_key"', 'credential = "nope_key"'),
+                                     ('read_clause = "mite.status.200-read"', 'read_clause = "mite.status.nope"'),
+                                     ('values = [true, false]', 'values = [true] # "locked"')])
 def test_inconsistent_contract_is_refused_naming_the_culprit(tmp_path, old, new):
     bad = tmp_path / "contract.toml"
     bad.write_text(MITE.read_text().replace(old, new, 1))

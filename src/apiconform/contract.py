@@ -239,3 +239,6 @@ def _cross_check(c: Contract) -> None:
     for p in [*c.invalid_payloads, *c.list_filters]:
         if p.resource not in c.resources:
             raise ContractError(f"{c.path}: {type(p).__name__} names unknown resource {p.resource!r}")
+    for f in c.list_filters:
+        if len(f.values) < 2:  # one value cannot show that the filter narrows anything
+            raise ContractError(f"{c.path}: [[list_filters]] {f.param!r} needs at least two values")

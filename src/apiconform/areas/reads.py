@@ -1,6 +1,8 @@
 """Reads: every resource answers 200 and matches its schema, as a list and as a single item."""
 from __future__ import annotations
 
+import pytest
+
 from apiconform.areas.common import resource
 from apiconform.checks import expect_resource, expect_status
 from apiconform.client import Api
@@ -23,7 +25,8 @@ def read_matches_schema(api: Api, res_name: str, clause: str) -> None:
         archived = api.get(shelf, params={pg["limit"]: 5})
         expect_status(archived, 200, clause, f"GET {shelf}")
         expect_resource(api.contract, archived, res, api.contract.schema_clause, many=True)
-    if items:
-        one = api.get(f"{res.path}/{items[0]['id']}")
-        expect_status(one, 200, clause, f"GET {res.path}/{items[0]['id']}")
-        expect_resource(api.contract, one, res, api.contract.schema_clause)
+    if not items:  # the list itself held; a single read needs an item, so say that it was not verified
+        pytest.skip(f"GET {res.path} listed no {res.name}, so no single {res.name} could be read")
+    one = api.get(f"{res.path}/{items[0]['id']}")
+    expect_status(one, 200, clause, f"GET {res.path}/{items[0]['id']}")
+    expect_resource(api.contract, one, res, api.contract.schema_clause)
