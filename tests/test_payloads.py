@@ -42,3 +42,29 @@ def test_generation_is_deterministic():
 def test_unsupported_keywords_are_refused():
     with pytest.raises(SchemaNotSupported, match="oneOf"):
         strategy({"type": "object", "oneOf": []})
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("res", CREATE, ids=lambda r: r.name)
+def test_every_optional_property_is_sent_with_a_value_other_than_its_default(res, n):
+    """A server that drops a field on create stores its default; only another value can catch it."""
+    schema = load_schema("mite", res.create_schema)
+    examples = valid_payloads(schema, n)
+    assert len(examples) == n
+    for name, sub in schema["properties"].items():
+        sent = [e[name] for e in examples if name in e]
+        assert sent, f"no payload sends {name}"
+        default = sub["default"] if "default" in sub else next(v for v in ("", 0, False) if type(v) is type(sent[0]))
+        assert [v for v in sent if v != default], f"no payload sends {name} with a value other than {default!r}"
+
+
+def test_a_declared_default_is_avoided():
+    schema = {"type": "object", "properties": {"flag": {"type": "boolean", "default": True},
+                                               "kind": {"enum": ["a", "b"], "default": "a"}}}
+    (example,) = valid_payloads(schema, 1)
+    assert example == {"flag": False, "kind": "b"}
+
+
+def test_a_payload_check_sends_at_least_one_payload():
+    with pytest.raises(ValueError, match="at least one"):
+        valid_payloads(load_schema("mite", "customer.create.json"), 0)

@@ -8,7 +8,7 @@ import pytest
 from vcr.request import Request
 
 from apiconform.paths import cassettes_dir
-from apiconform.recording import make_persister
+from apiconform.recording import cassette, check_cassette, make_persister, recorder
 from apiconform.scrub import Scrubber, SecretLeak
 
 AUTH_TEST = "suites/mite/test_auth.py::test_variant_authenticates[basic]"
@@ -87,3 +87,19 @@ def test_gate_refuses_a_leaking_cassette_and_keeps_the_old_one(tmp_path):
                                                                           fromlist=["x"]))
     assert path.read_text() == "old recording\n"
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]  # no temp file left behind
+
+
+def test_recording_keeps_content_length_true_to_the_scrubbed_bodies(tmp_path):
+    """Scrubbing and the base-URL rewrite change body lengths; the replay check compares them."""
+    base, secret = "https://127.0.0.1:4431", "0f1e2d3c4b5a6978"
+    scrubber = Scrubber({"api_key": secret})
+    body = f'{{"url": "{base}/a.json", "key": "{secret}"}}'.encode()
+    vcr_ = recorder(scrubber, [base], "record", ["X-MiteApiKey"], ["api_key"])
+    path = tmp_path / "c.yaml"
+    with cassette(vcr_, path, scrubber, "sandbox", "mite") as cas:
+        cas.append(Request("POST", f"{base}/a.json", body, {"content-length": str(len(body))}),
+                   {"status": {"code": 201, "message": "Created"},
+                    "headers": {"content-length": [str(len(body))]}, "body": {"string": body}})
+    text = path.read_text()
+    assert secret not in text and base not in text
+    check_cassette(path)  # raises if a recorded Content-Length no longer matches its body

@@ -20,9 +20,30 @@ from apiconform import xmlfmt
 from apiconform.contract import AuthVariant, Contract
 from apiconform.exchange import Exchange
 from apiconform.invariants import check_invariants
+from apiconform.recording import CassetteError, refusal_key
 from apiconform.verdict import ContractViolation, HarnessError
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+
+
+class ConnectionRefused(HarnessError):
+    """The target refused or reset the connection, or answered with something that is not HTTP.
+
+    Distinct from the other transport errors (DNS, timeouts, unreachable networks) because a
+    check may count a refusal as the target's answer; see ``areas.auth.plain_http_refused``.
+    """
+
+
+def _refused(exc: httpx.TransportError) -> bool:
+    """Told by exception type along the cause chain, never by message text."""
+    if isinstance(exc, httpx.RemoteProtocolError):  # closed without an answer, or answered not in HTTP
+        return True
+    cause: BaseException | None = exc
+    while cause is not None:  # httpx -> httpcore -> the socket's OSError
+        if isinstance(cause, (ConnectionRefusedError, ConnectionResetError)):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 @dataclass
@@ -49,6 +70,8 @@ class Api:
     observed: set[str] = field(default_factory=set)  # invariant clauses this test exercised
     declared: list[str] = field(default_factory=list)  # clauses the test said it verifies
     exchanges: list[Exchange] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # requests whose connection was refused (refusal_key)
+    recorded_refusals: tuple[str, ...] = ()  # replay: the refusals the cassette recorded, replayed as such
 
     def __post_init__(self) -> None:
         if self.auth is None and self.contract.auth:
@@ -138,14 +161,23 @@ class Api:
             body_fmt = fmt if fmt in self.contract.formats["media_types"] else self.contract.formats["default"]
             hdrs.setdefault("Content-Type", content_type if isinstance(content_type, str)
                             else self.contract.media_type(body_fmt))
+        key = refusal_key(method, url)
+        if self.replaying and self.recorded_refusals.count(key) > self.refused.count(key):
+            self.refused.append(key)  # a refusal leaves no interaction, only this mark in the metadata
+            raise ConnectionRefused(f"{method} {url.split('?')[0]}: connection refused, as recorded in "
+                                    f"{self.cassette_path}")
         try:
             response = self._http.request(method, url, params=query or None, content=content, headers=hdrs, auth=basic)
         except httpx.TransportError as exc:
-            raise HarnessError(f"{method} {url.split('?')[0]}: {type(exc).__name__}: {exc}") from exc
+            refused = _refused(exc)
+            if refused:
+                self.refused.append(key)
+            raise (ConnectionRefused if refused else HarnessError)(
+                f"{method} {url.split('?')[0]}: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # vcrpy's missing-cassette-entry and friends: harness, not contract
             if type(exc).__name__ == "CannotOverwriteExistingCassetteException":
-                raise HarnessError(f"{method} {urlsplit(url).path} is not in the cassette (re-record it): "
-                                   f"{str(exc).splitlines()[0]}") from None
+                raise CassetteError(f"{method} {urlsplit(url).path} is not in the cassette {self.cassette_path} "
+                                    f"(re-record it): {str(exc).splitlines()[0]}") from None
             raise
         exchange = Exchange.from_response(response, fmt)
         self.exchanges.append(exchange)

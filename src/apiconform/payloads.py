@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from apiconform.schemas import problems
 
 SUPPORTED = {"$schema", "title", "description", "type", "properties", "required", "additionalProperties",
-             "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "enum"}
+             "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "enum", "default"}
 
 # Printable text within the Basic Multilingual Plane: 4-byte characters (emoji) are a storage
 # quirk of many backends (MySQL utf8), not part of any contract we check.
@@ -77,8 +77,30 @@ def draw(strat: st.SearchStrategy[Any], n: int) -> list[Any]:
     return out[:n]
 
 
+def covering(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Payloads that carry every property, each with a value a server could not have defaulted to.
+
+    A server that drops an optional field on create answers with its default ("" for a note), so
+    only a payload that sends another value can catch it. Not a default means: not the declared
+    ``default``, or, without one, not empty, zero or false.
+    """
+    if schema.get("type") != "object":
+        raise SchemaNotSupported("a create payload schema must be an object")
+    return st.fixed_dictionaries({name: strategy(sub).filter(lambda v, sub=sub: _not_default(v, sub))
+                                  for name, sub in schema.get("properties", {}).items()})
+
+
+def _not_default(value: Any, sub: dict[str, Any]) -> bool:
+    return value != sub["default"] if "default" in sub else bool(value)
+
+
 def valid_payloads(schema: dict[str, Any], n: int) -> list[dict[str, Any]]:
-    examples = draw(strategy(schema), n)
+    """``n`` valid payloads; the first is :func:`covering`, so every optional field is exercised."""
+    if n < 1:
+        raise ValueError(f"asked for {n} payloads: a payload check must send at least one")
+    examples = draw(covering(schema), 1) + (draw(strategy(schema), n - 1) if n > 1 else [])
+    if len(examples) != n:  # Hypothesis ran out of distinct examples: the check would send fewer
+        raise AssertionError(f"generated {len(examples)} payloads, not {n}")
     for example in examples:
         found = problems(example, schema)
         if found:  # the generator and the schema disagree: a bug of ours, not of the target

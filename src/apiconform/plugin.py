@@ -22,7 +22,18 @@ from apiconform.client import Api, Target
 from apiconform.contract import Contract, ContractError, suite_contract
 from apiconform.deviations import DeviationsError, load_deviations
 from apiconform.paths import cassettes_dir
-from apiconform.recording import MODES, cassette, cassette_name, check_cassette, no_sockets, recorder
+from apiconform.recording import (
+    MODES,
+    REFUSED,
+    CassetteError,
+    cassette,
+    cassette_name,
+    check_cassette,
+    no_sockets,
+    note_refusals,
+    recorder,
+    unplayed,
+)
 from apiconform.sandbox.runner import SandboxError
 from apiconform.scrub import Scrubber
 from apiconform.targets import (
@@ -138,26 +149,41 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         yield client
         client.close()
         return
+    meta: dict[str, Any] = {}
     if session.mode == "replay":
+        meta = check_cassette(path)
         # What the cassette was recorded from decides whether a broken assumption is `differs`.
-        request.node.stash[_recorded_from_key] = str(check_cassette(path).get("target") or "")
+        request.node.stash[_recorded_from_key] = str(meta.get("target") or "")
     vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode,
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
-    with cassette(vcr_, path, scrubber, target.kind, contract.provider):
-        client = Api(contract, target, cassette_path=path, replaying=session.mode == "replay")
+    with cassette(vcr_, path, scrubber, target.kind, contract.provider) as cas:
+        client = Api(contract, target, cassette_path=path, replaying=session.mode == "replay",
+                     recorded_refusals=tuple(meta.get(REFUSED, ())))
         request.node.stash[_api_key] = client
         yield client
         client.close()
+        if session.mode == "record":
+            note_refusals(cas, client.refused)
+    if session.mode == "replay" and request.node.stash.get(_call_passed_key, False):
+        # Replay must prove it replayed: a pass that left recorded requests unplayed skipped some.
+        # A failed check stops where its recording stopped and keeps its verdict.
+        left = unplayed(cas, client.recorded_refusals, client.refused)
+        if left:
+            raise CassetteError(f"{path}: {len(left)} recorded request(s) were not replayed, first "
+                                f"{', '.join(left[:3])}; the check no longer sends them: re-record it")
 
 
 _api_key = pytest.StashKey[Api]()
 _recorded_from_key = pytest.StashKey[str]()
+_call_passed_key = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    if report.when == "call":  # read by the `api` fixture's teardown
+        item.stash[_call_passed_key] = report.passed
     if report.when == "call" or (report.when != "call" and not report.passed):
         record = _record(item, call, report, item.stash.get(_api_key, None))
         if record is not None:

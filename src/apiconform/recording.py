@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import vcr
 import yaml
@@ -72,8 +74,24 @@ def make_persister(scrubber: Scrubber) -> type:
     return GatedPersister
 
 
+REFUSED = "refused"
+"""Metadata key: requests whose connection the target refused when recorded (see :func:`refusal_key`)."""
+
+
+def refusal_key(method: str, url: str) -> str:
+    """``GET http://replay.invalid/myself.json``: a refused request, host rewritten as in the interactions."""
+    parts = urlsplit(url)
+    return f"{method} {REPLAY_BASE.replace('https', parts.scheme, 1)}{parts.path}"
+
+
 def check_cassette(path: Path) -> dict[str, Any]:
     """Replay needs a readable cassette; say which file is wrong and how. Returns its metadata."""
+    meta: dict[str, Any] = _load(path).get("metadata", {})
+    return meta
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """The cassette's data, every interaction checked for the shape vcrpy and the checks rely on."""
     if not path.is_file():
         raise CassetteError(f"{path}: no cassette for this test; record it with --mode record")
     try:
@@ -82,21 +100,106 @@ def check_cassette(path: Path) -> dict[str, Any]:
         raise CassetteError(f"{path}: corrupt cassette ({type(exc).__name__}); re-record it") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise CassetteError(f"{path}: corrupt cassette (no interactions list); re-record it")
-    meta = data.get("metadata")
-    return meta if isinstance(meta, dict) else {}
+    meta = data.get("metadata", {})
+    if not isinstance(meta, dict) or not _strings(meta.get(REFUSED, [])):
+        raise CassetteError(f"{path}: corrupt cassette (metadata is not a mapping, or its {REFUSED} is not a "
+                            f"list of requests); re-record it")
+    for index, interaction in enumerate(data["interactions"]):
+        problem = _shape_problem(interaction) or _length_problem(interaction)
+        if problem:
+            request = interaction.get("request") if isinstance(interaction, dict) else None
+            method, uri = (request.get("method"), request.get("uri")) if isinstance(request, dict) else (None, None)
+            where = f"{method} {urlsplit(uri).path}" if isinstance(method, str) and isinstance(uri, str) else "?"
+            raise CassetteError(f"{path}: corrupt cassette, interaction {index} ({where}): {problem}; re-record it")
+    return data
+
+
+def _shape_problem(interaction: Any) -> str | None:
+    """What is missing or mistyped in one recorded interaction (what vcrpy and the checks read), or None."""
+    if not isinstance(interaction, dict):
+        return "not a mapping"
+    request, response = interaction.get("request"), interaction.get("response")
+    if not isinstance(request, dict) or not isinstance(response, dict):
+        return "no request or no response"
+    if not (isinstance(request.get("method"), str) and isinstance(request.get("uri"), str)):
+        return "request.method or request.uri is not a string"
+    if not _headers_ok(request.get("headers"), single_ok=True):
+        return "request.headers is not a mapping of header lists"
+    if "body" not in request or not isinstance(request["body"], (str, bytes, type(None))):
+        return "request.body is missing or not a string"
+    status = response.get("status")
+    if not (isinstance(status, dict) and type(status.get("code")) is int):
+        return "response.status.code is not an integer"
+    if "message" not in status or not isinstance(status["message"], (str, type(None))):  # vcrpy replays it
+        return "response.status.message is missing or not a string"
+    if not _headers_ok(response.get("headers"), single_ok=False):
+        return "response.headers is not a mapping of header lists"
+    body = response.get("body")
+    if not (isinstance(body, dict) and isinstance(body.get("string"), (str, bytes))):
+        return "response.body.string is missing or not a string"
+    return None
+
+
+def _length_problem(interaction: dict[str, Any]) -> str | None:
+    """A recorded Content-Length that the recorded body does not match, or None.
+
+    A body cut short inside valid YAML would otherwise replay as a server bug ("body does not
+    parse"). Answers to HEAD and 304s are exempt: their Content-Length describes a body that
+    is never sent.
+    """
+    request, response = interaction["request"], interaction["response"]
+    sides = [("request", request["headers"], request["body"])]
+    if request["method"] != "HEAD" and response["status"]["code"] != 304:
+        sides.append(("response", response["headers"], response["body"]["string"]))
+    for side, headers, content in sides:
+        declared = next((v for k, v in headers.items() if str(k).lower() == "content-length"), None)
+        if declared is None:
+            continue
+        value = declared[0] if isinstance(declared, list) else declared
+        size = len(content.encode("utf-8") if isinstance(content, str) else content or b"")
+        if not (value.isdigit() and int(value) == size):
+            return f"{side} body is {size} bytes, its Content-Length says {value}"
+    return None
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _headers_ok(headers: Any, *, single_ok: bool) -> bool:
+    """vcrpy replays a response header per list item, so only request headers may be a bare string."""
+    if not isinstance(headers, dict):
+        return False
+    for value in headers.values():
+        if isinstance(value, str) and single_ok:
+            continue
+        if not (value and _strings(value)):
+            return False
+    return True
 
 
 def recorded_bodies(path: Path, method: str, path_suffix: str) -> list[str]:
     """Request bodies a cassette recorded for ``method`` on URLs ending in ``path_suffix``."""
-    check_cassette(path)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     out = []
-    for interaction in data["interactions"]:
+    for interaction in _load(path)["interactions"]:
         req = interaction["request"]
         if req["method"] == method and req["uri"].split("?")[0].endswith(path_suffix):
-            body = req.get("body") or ""
+            body = req["body"] or ""
             out.append(body.decode() if isinstance(body, bytes) else body)
     return out
+
+
+def note_refusals(cas: Any, refused: list[str]) -> None:
+    """Record mode: the refusals this recording saw replace those of the cassette it overwrites."""
+    cas._metadata.pop(REFUSED, None)
+    if refused:
+        cas._metadata[REFUSED] = list(refused)
+
+
+def unplayed(cas: Any, recorded_refusals: Iterable[str], replayed_refusals: Iterable[str]) -> list[str]:
+    """What a replay left unplayed: ``METHOD path`` of each interaction in recorded order, then refusals."""
+    left = [f"{req.method} {req.path}" for index, req in enumerate(cas.requests) if cas.play_counts[index] == 0]
+    return left + [f"{r} (refused)" for r in (Counter(recorded_refusals) - Counter(replayed_refusals)).elements()]
 
 
 def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list[str], auth_params: list[str]
@@ -119,6 +222,8 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
         if body:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
             request.body = scrubber.text(_replace_base(text)).encode()
+            if "content-length" in request.headers:  # the replay check compares it with the body
+                request.headers["content-length"] = str(len(request.body))
         return request
 
     def before_response(response: dict[str, Any]) -> dict[str, Any]:

@@ -5,9 +5,9 @@ import pytest
 
 from apiconform.areas.common import as_credential
 from apiconform.checks import body_data, expect, expect_status, violation
-from apiconform.client import Api
+from apiconform.client import Api, ConnectionRefused
 from apiconform.invariants import check_error_body
-from apiconform.verdict import ContractViolation, HarnessError
+from apiconform.verdict import ContractViolation
 
 
 def variant_authenticates(api: Api, variant_name: str) -> None:
@@ -44,15 +44,21 @@ def revoked_rejected(api: Api, credential: str, clause: str) -> None:
 
 
 def plain_http_refused(api: Api, clause: str) -> None:
-    """Plain HTTP must not serve the API. Sent without credentials: we never send them over HTTP."""
+    """Plain HTTP must not serve the API. Sent without credentials: we never send them over HTTP.
+
+    Only a refused or reset connection (``ConnectionRefused``) counts as refusal: a DNS failure,
+    a timeout or a request missing from the cassette proves nothing and stays an ``error``. A
+    recorded refusal leaves no interaction; the cassette's metadata lists it and replay raises
+    ``ConnectionRefused`` again for exactly that request (see ``Api.request``).
+    """
     api.verifies(clause)
     if not api.contract.https_only:
         pytest.skip("the contract does not say HTTPS only")
     http_base = api.target.http_url or api.target.base_url.replace("https://", "http://", 1)
     try:
         ex = api.get(api.contract.probe, auth=False, base=http_base, invariants=False)
-    except HarnessError:
-        return  # refused or reset: plain HTTP is not served
+    except ConnectionRefused:
+        return  # plain HTTP is not served
     if 300 <= ex.status < 400:
         location = ex.headers.get("location", "")
         expect(location.startswith("https://"), clause, f"plain HTTP redirects to {location!r}, not to https", ex)

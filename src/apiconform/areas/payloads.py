@@ -2,7 +2,8 @@
 
 Live and record draw payloads with Hypothesis from the resource's create schema; replay
 takes the payloads its cassette recorded and re-validates them, so replayed verdicts do not
-depend on the Hypothesis version.
+depend on the Hypothesis version. A replay sends exactly as many payloads as the check sends
+live, or it is a cassette error: a trimmed or empty cassette cannot pass.
 """
 from __future__ import annotations
 
@@ -14,25 +15,45 @@ from apiconform.checks import body_data, expect, expect_resource, expect_status
 from apiconform.client import Api
 from apiconform.contract import InvalidPayload, Resource
 from apiconform.payloads import breaks_only, invalid_payload, valid_payloads
-from apiconform.recording import recorded_bodies
+from apiconform.recording import CassetteError, recorded_bodies
 from apiconform.schemas import load_schema, problems
-from apiconform.verdict import HarnessError
 
 
-def _recorded(api: Api, res: Resource) -> list[dict[str, Any]]:
+def _recorded(api: Api, res: Resource, n: int) -> list[Any]:
+    """The payloads the cassette recorded; more than the ``n`` the check sends is a cassette error."""
     assert api.cassette_path is not None
     bodies = recorded_bodies(api.cassette_path, "POST", f"/{res.path}.json")
-    return [json.loads(b)[res.root] for b in bodies]
+    if len(bodies) > n:
+        raise _count_error(api, len(bodies), n)
+    try:
+        return [json.loads(b)[res.root] for b in bodies]
+    except (ValueError, KeyError, TypeError):
+        raise CassetteError(f"{api.cassette_path}: a recorded POST /{res.path}.json body is not a {res.root} "
+                            f"payload; re-record") from None
+
+
+def _all_sent(api: Api, sent: int, n: int) -> None:
+    """After the loop: a replay that got through fewer payloads than the check sends proved nothing.
+
+    A recording of a run that failed midway holds fewer, but then its replay fails at the same
+    payload and never gets here.
+    """
+    if sent != n:
+        raise _count_error(api, sent, n)
+
+
+def _count_error(api: Api, recorded: int, n: int) -> CassetteError:
+    return CassetteError(f"{api.cassette_path}: recorded {recorded} payloads, the check sends {n}; re-record")
 
 
 def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
     api.verifies(clause, api.contract.schema_clause)
     res = resource(api, res_name)
     schema = load_schema(api.contract.provider, res.create_schema)
-    payloads = _recorded(api, res) if api.replaying else valid_payloads(schema, n)
+    payloads = _recorded(api, res, n) if api.replaying else valid_payloads(schema, n)
     for attrs in payloads:
         if problems(attrs, schema):  # a replayed payload the schema has since outlawed: re-record
-            raise HarnessError(f"{api.cassette_path}: recorded payload {attrs!r} is no longer valid; re-record")
+            raise CassetteError(f"{api.cassette_path}: recorded payload {attrs!r} is no longer valid; re-record")
         ex = api.post(res.path, {res.root: attrs})
         stray = created_id(ex, res)
         try:
@@ -44,6 +65,7 @@ def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
         finally:
             if stray is not None:
                 discard(api, res, stray)
+    _all_sent(api, len(payloads), n)
 
 
 def invalid_rejected(api: Api, spec: InvalidPayload, n: int) -> None:
@@ -51,11 +73,11 @@ def invalid_rejected(api: Api, spec: InvalidPayload, n: int) -> None:
     res = resource(api, spec.resource)
     schema = load_schema(api.contract.provider, res.create_schema)
     if api.replaying:
-        payloads = _recorded(api, res)
+        payloads = _recorded(api, res, n)
         for bad in payloads:
             if not breaks_only(schema, bad, spec.constraint):
-                raise HarnessError(f"{api.cassette_path}: recorded payload {bad!r} no longer breaks exactly "
-                                   f"{spec.constraint}; re-record")
+                raise CassetteError(f"{api.cassette_path}: recorded payload {bad!r} no longer breaks exactly "
+                                    f"{spec.constraint}; re-record")
     else:
         payloads = [invalid_payload(schema, base, spec.constraint) for base in valid_payloads(schema, n)]
     for bad in payloads:
@@ -65,3 +87,4 @@ def invalid_rejected(api: Api, spec: InvalidPayload, n: int) -> None:
             discard(api, res, stray)
         expect_status(ex, spec.status, spec.clause, f"create {spec.resource} breaking {spec.constraint}: {bad!r}")
         body_data(ex, spec.clause)
+    _all_sent(api, len(payloads), n)
