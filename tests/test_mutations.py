@@ -144,6 +144,27 @@ def _etag_dropped_when_changed(req: Request, status: int, headers: dict[str, str
     return status, headers, body
 
 
+def _undasherise_leaf(m: re.Match[bytes]) -> bytes:
+    if b'type="array"' in m[2]:  # an (empty) list, possibly the document's root: not a key
+        return m[0]
+    tag = m[1].replace(b"-", b"_")
+    return b"<%s%s>%s</%s>" % (tag, m[2], m[3], tag)
+
+
+def _xml_keys_undasherised(req: Request, status: int, headers: dict[str, str], body: bytes):
+    """The dashed keys of a 2xx XML body (its leaf elements) written with underscores: `<created_at>`."""
+    if req.url.path.endswith(".xml") and 200 <= status < 300:
+        body = re.sub(rb"<([a-z]+(?:-[a-z]+)+)([^>]*)>([^<]*)</\1>", _undasherise_leaf, body)
+    return status, headers, body
+
+
+def _xml_hash_root(req: Request, status: int, headers: dict[str, str], body: bytes):
+    """A single resource's XML root (the one without type="array") renamed `<hash>`."""
+    if req.url.path.endswith(".xml") and 200 <= status < 300:
+        body = re.sub(rb"^(<\?xml[^>]*\?>\s*)<([a-z-]+)>(.*)</\2>(\s*)$", rb"\1<hash>\3</hash>\4", body, flags=re.S)
+    return status, headers, body
+
+
 def _harmless(req: Request, status: int, headers: dict[str, str], body: bytes):
     headers["x-proxied-by"] = "apiconform-tests"
     return status, headers, body
@@ -173,6 +194,8 @@ MUTATIONS: dict[str, tuple[Callable[[], Mutation], str]] = {
     "etag-dropped-when-changed": (lambda: _etag_dropped_when_changed, "mite.cond.changed"),
     "idle-tracker-null": (lambda: _tracker_null, "mite.schema.resources"),
     "tracker-stop-null": (lambda: _tracker_stop_null, "mite.tracker.start-stop"),
+    "xml-keys-undasherised": (lambda: _xml_keys_undasherised, "mite.format.xml"),
+    "xml-hash-root": (lambda: _xml_hash_root, "mite.format.xml"),
 }
 
 

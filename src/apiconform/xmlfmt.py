@@ -11,14 +11,20 @@ XML rendering can be compared with its JSON twin. The mapping (ActiveSupport's t
 
 Decoding also accepts the other Rails types (`datetime`, `date`, ...) as plain strings, and
 turns repeated sibling tags into a list (`<errors><error>a</error><error>b</error></errors>`).
+
+`loads` forgets how elements were named. To check the names themselves, `named`/`named_list`
+say which names the dialect gives a value and `loads_named` decodes a document with its names
+verbatim, in the same shape; `first_difference` compares the two.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PROLOG", "dumps", "dumps_list", "loads", "singularize"]
+__all__ = ["PROLOG", "Difference", "dumps", "dumps_list", "first_difference", "loads", "loads_named", "named",
+           "named_list", "singularize"]
 
 PROLOG = '<?xml version="1.0" encoding="UTF-8"?>'
 
@@ -45,8 +51,36 @@ def singularize(name: str) -> str:
     return name
 
 
-def _build(tag: str, value: Any) -> ET.Element:
-    element = ET.Element(_dasherize(tag))
+# ---------------------------------------------------------------- names
+
+def _named_value(tag: str, value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_dasherize(str(key)): _named_value(str(key), child) for key, child in value.items()}
+    if isinstance(value, (list, tuple)):
+        item_tag = singularize(tag)
+        return [{_dasherize(item_tag): _named_value(item_tag, child)} for child in value]
+    return value
+
+
+def named(root: str, value: Any) -> tuple[str, Any]:
+    """The document the dialect makes of `value` under `root`, in the shape `loads_named` returns.
+
+    Keys are the dasherized element names; a list is a list of one-key dicts `{item tag: value}`,
+    its items named by singularising the list's own name.
+    """
+    return _dasherize(root), _named_value(root, value)
+
+
+def named_list(root_plural: str, item_root: str, items: list[Any]) -> tuple[str, list[Any]]:
+    """A mite list document (`<customers type="array"><customer>…`) in the shape `loads_named` returns."""
+    return _dasherize(root_plural), [{_dasherize(item_root): _named_value(item_root, item)} for item in items]
+
+
+# ---------------------------------------------------------------- encoding
+
+def _element(tag: str, value: Any) -> ET.Element:
+    """Build an element from a named value (see `named`): the names are already the dialect's."""
+    element = ET.Element(tag)
     if value is None:
         element.set("nil", "true")
     elif isinstance(value, bool):  # before int: bool is an int subclass
@@ -60,12 +94,12 @@ def _build(tag: str, value: Any) -> ET.Element:
         element.text = repr(value)
     elif isinstance(value, dict):
         for key, child in value.items():
-            element.append(_build(str(key), child))
-    elif isinstance(value, (list, tuple)):
+            element.append(_element(key, child))
+    elif isinstance(value, list):
         element.set("type", "array")
-        item_tag = singularize(tag)
-        for child in value:
-            element.append(_build(item_tag, child))
+        for item in value:
+            (item_tag, child), = item.items()
+            element.append(_element(item_tag, child))
     else:
         element.text = str(value)
     return element
@@ -79,16 +113,15 @@ def _serialise(element: ET.Element) -> str:
 
 def dumps(root: str, value: Any) -> str:
     """Render `value` as a document whose root element is `root` (snake_case is fine)."""
-    return _serialise(_build(root, value))
+    return _serialise(_element(*named(root, value)))
 
 
 def dumps_list(root_plural: str, item_root: str, items: list[Any]) -> str:
     """Render a mite list: `<customers type="array"><customer>…</customer>…</customers>`."""
-    element = ET.Element(_dasherize(root_plural), {"type": "array"})
-    for item in items:
-        element.append(_build(item_root, item))
-    return _serialise(element)
+    return _serialise(_element(*named_list(root_plural, item_root, items)))
 
+
+# ---------------------------------------------------------------- decoding
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
@@ -114,17 +147,20 @@ def _leaf(element: ET.Element) -> Any:
     return text
 
 
-def _value(element: ET.Element, *, is_root: bool = False) -> Any:
+def _value(element: ET.Element, *, verbatim: bool, is_root: bool = False) -> Any:
+    """Decode an element; `verbatim` keeps tags as sent and array items as `{tag: value}`."""
     if element.get("nil") == "true":
         return None
     children = list(element)
     if element.get("type") == "array":
-        return [_value(child) for child in children]
+        if verbatim:
+            return [{child.tag: _value(child, verbatim=True)} for child in children]
+        return [_value(child, verbatim=False) for child in children]
     if children:
         result: dict[str, Any] = {}
         for child in children:
-            key = _undasherize(child.tag)
-            value = _value(child)
+            key = child.tag if verbatim else _undasherize(child.tag)
+            value = _value(child, verbatim=verbatim)
             if key in result:  # repeated sibling tags become a list
                 previous = result[key]
                 if isinstance(previous, _Repeated):
@@ -133,7 +169,9 @@ def _value(element: ET.Element, *, is_root: bool = False) -> Any:
                     result[key] = _Repeated([previous, value])
             else:
                 result[key] = value
-        return {k: list(v) if isinstance(v, _Repeated) else v for k, v in result.items()}
+        # Verbatim, repeated tags stay a tuple: they are not a type="array", and must not equal one.
+        repeated = tuple if verbatim else list
+        return {k: repeated(v) if isinstance(v, _Repeated) else v for k, v in result.items()}
     if is_root and element.get("type") is None and not (element.text or "").strip():
         return {}  # an empty root such as <tracker></tracker> is an empty object
     return _leaf(element)
@@ -143,8 +181,7 @@ class _Repeated(list):
     """Marks a list made from repeated tags, so a genuine list value is not extended."""
 
 
-def loads(text: str | bytes) -> tuple[str, Any]:
-    """Parse a document; return (root name in snake_case, data). ValueError if malformed."""
+def _parse(text: str | bytes) -> ET.Element:
     if isinstance(text, str):
         # ElementTree refuses str input that declares an encoding only in some versions;
         # encoding to bytes sidesteps that and keeps the declared UTF-8 honest.
@@ -154,7 +191,88 @@ def loads(text: str | bytes) -> tuple[str, Any]:
     if not data.strip():
         raise ValueError("malformed XML: the document is empty")
     try:
-        root = ET.fromstring(data)
+        return ET.fromstring(data)
     except ET.ParseError as exc:
         raise ValueError(f"malformed XML: {exc}") from None
-    return _undasherize(root.tag), _value(root, is_root=True)
+
+
+def loads(text: str | bytes) -> tuple[str, Any]:
+    """Parse a document; return (root name in snake_case, data). ValueError if malformed."""
+    root = _parse(text)
+    return _undasherize(root.tag), _value(root, verbatim=False, is_root=True)
+
+
+def loads_named(text: str | bytes) -> tuple[str, Any]:
+    """Parse a document keeping every element name as sent, in the shape `named` returns.
+
+    Repeated sibling tags outside a `type="array"` become a tuple. ValueError if malformed.
+    """
+    root = _parse(text)
+    return root.tag, _value(root, verbatim=True, is_root=True)
+
+
+# ---------------------------------------------------------------- comparing
+
+@dataclass(frozen=True)
+class Difference:
+    """Where a decoded document first departs from the expected one: an element path, both sides."""
+
+    path: str
+    expected: str
+    actual: str
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "nested elements"
+    if isinstance(value, list):
+        return 'a type="array"'
+    if isinstance(value, tuple):
+        return "repeated elements"
+    return repr(value)
+
+
+def _same_scalar(expected: Any, actual: Any) -> bool:
+    """Equal values of one kind; a number may be integer on one side and float on the other."""
+    numbers = (int, float)
+    if isinstance(expected, numbers) and isinstance(actual, numbers) and not isinstance(expected, bool) \
+            and not isinstance(actual, bool):
+        return expected == actual
+    return type(expected) is type(actual) and expected == actual
+
+
+def _diff(path: str, expected: Any, actual: Any) -> Difference | None:
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        missing = [key for key in expected if key not in actual]
+        for key, value in actual.items():
+            if key not in expected:
+                due = f"<{missing[0]}>" if missing else "no such element"
+                return Difference(f"{path}/{key}", due, f"<{key}>")
+            found = _diff(f"{path}/{key}", expected[key], value)
+            if found:
+                return found
+        return Difference(f"{path}/{missing[0]}", f"<{missing[0]}>", "missing") if missing else None
+    if type(expected) is list and type(actual) is list:
+        for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
+            (want_tag, want_value), = want.items()
+            (got_tag, got_value), = got.items()
+            here = f"{path}/{got_tag}[{index}]"
+            if got_tag != want_tag:
+                return Difference(here, f"<{want_tag}>", f"<{got_tag}>")
+            found = _diff(here, want_value, got_value)
+            if found:
+                return found
+        if len(expected) != len(actual):
+            return Difference(path, f"{len(expected)} items", f"{len(actual)} items")
+        return None
+    if _same_scalar(expected, actual):
+        return None
+    return Difference(path, _kind(expected), _kind(actual))
+
+
+def first_difference(expected: tuple[str, Any], actual: tuple[str, Any]) -> Difference | None:
+    """The first element, in document order, where `actual` (from `loads_named`) departs from `expected`."""
+    (want_root, want), (got_root, got) = expected, actual
+    if got_root != want_root:
+        return Difference(got_root, f"<{want_root}>", f"<{got_root}>")
+    return _diff(got_root, want, got)

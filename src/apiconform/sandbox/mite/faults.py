@@ -25,6 +25,7 @@ FAULTS: list[Fault] = [
     Fault("error-key-renamed", "mite.error.json", "JSON error bodies are {\"errors\": [\"msg\"]}."),
     Fault("xml-error-root", "mite.error.xml", "XML error bodies are <error>msg</error> without the <errors> root."),
     Fault("xml-drops-note", "mite.format.xml", "XML renderings omit the note element."),
+    Fault("xml-generic-names", "mite.format.xml", "XML resource roots and list items are all named <thing>."),
     Fault("json-content-type-text", "mite.format.json", "JSON responses say Content-Type text/plain."),
     Fault("accept-honoured", "mite.format.accept-ignored", "The Accept header overrides the URL suffix."),
     Fault("unknown-suffix-404", "mite.format.406", "Unsupported suffixes answer 404 instead of 406."),

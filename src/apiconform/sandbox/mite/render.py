@@ -32,11 +32,15 @@ def _strip_note(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in item.items() if key != "note"}
 
 
+def _xml_root(root: str, faults: frozenset[str]) -> str:
+    return "thing" if "xml-generic-names" in faults else root
+
+
 def body_single(fmt: str, root: str, item: Mapping[str, Any], faults: frozenset[str]) -> bytes:
     if fmt == "xml":
         if "xml-drops-note" in faults:
             item = _strip_note(item)
-        return xmlfmt.dumps(root, dict(item)).encode("utf-8")
+        return xmlfmt.dumps(_xml_root(root, faults), dict(item)).encode("utf-8")
     return _json_bytes({root: item})
 
 
@@ -45,7 +49,7 @@ def body_list(fmt: str, plural: str, root: str, items: list[Mapping[str, Any]],
     if fmt == "xml":
         if "xml-drops-note" in faults:
             items = [_strip_note(item) for item in items]
-        return xmlfmt.dumps_list(plural, root, [dict(item) for item in items]).encode("utf-8")
+        return xmlfmt.dumps_list(plural, _xml_root(root, faults), [dict(item) for item in items]).encode("utf-8")
     return _json_bytes([{root: item} for item in items])
 
 
