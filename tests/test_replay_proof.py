@@ -136,8 +136,10 @@ def test_damaged_cassettes_are_errors_naming_the_file(tmp_path, suite_run):
         expected[f"suites/mite/{test}"] = (path, damage(data))
         _save(path, data)
     names = " or ".join(test.split("::")[1] for test in DAMAGES)
+    before = {p: p.read_bytes() for p in (root / "mite").iterdir()}
     proc, records = suite_run("mite", tmp_path / "r", "--mode", "replay", "--cassette-dir", str(root), "-k", names)
     assert sorted(r["test"] for r in records) == sorted(expected), proc.stdout[-3000:]
+    assert {p: p.read_bytes() for p in (root / "mite").iterdir()} == before  # replay never writes a cassette
     for record in records:
         path, fragment = expected[record["test"]]
         assert record["verdict"] == "error", (record["test"], record["verdict"], record["message"][:300])

@@ -250,7 +250,9 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
         before_record_request=before_request,
         before_record_response=before_response,
         decode_compressed_response=True,
-        drop_unused_requests=True,
+        # Recording replaces the old cassette whole; replay must never write one (vcrpy would
+        # otherwise save a replayed cassette without the interactions the check left unplayed).
+        drop_unused_requests=mode == "record",
     )
 
 
