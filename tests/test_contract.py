@@ -8,6 +8,7 @@ from apiconform.paths import contract_path
 from apiconform.schemas import load_schema
 
 MITE = contract_path("mite")
+MITWIRKEN = contract_path("mitwirken")
 
 
 def test_mite_contract_is_complete():
@@ -19,6 +20,20 @@ def test_mite_contract_is_complete():
         load_schema("mite", res.schema)
         if res.create_schema:
             load_schema("mite", res.create_schema)
+
+
+def test_mitwirken_contract_is_complete():
+    c = load_contract(MITWIRKEN)
+    assert [a.kind for a in c.auth] == ["bearer"]
+    assert c.refusal_statuses == (401, 403) and c.probe_status("missing") == 401 and c.probe_status("wrong") == 403
+    assert not c.may("restricted_api_key", "PATCH") and c.may("restricted_api_key", "GET") and c.may("api_key", "POST")
+    members = c.resources["members"]
+    assert members.wrap({"email": "a@b.cd"}) == {"email": "a@b.cd"} and members.unwrap({"id": "x"}) == {"id": "x"}
+    for name in (members.schema, members.create_schema, members.update_schema, c.errors["json"]):
+        load_schema("mitwirken", name)
+    undocumented = {cl.id for cl in c.clauses.values() if cl.provenance == "assumed"}
+    assert {"mitwirken.error.body", "mitwirken.schema.resources", "mitwirken.page.walk"} <= undocumented
+    assert all(cl.source for cl in c.clauses.values())
 
 
 def test_broken_toml_names_the_file(tmp_path):
@@ -37,6 +52,20 @@ def test_inconsistent_contract_is_refused_naming_the_culprit(tmp_path, old, new)
     bad = tmp_path / "contract.toml"
     bad.write_text(MITE.read_text().replace(old, new, 1))
     with pytest.raises(ContractError, match=new.split('"')[1]):
+        load_contract(bad)
+
+
+@pytest.mark.parametrize("old,new", [("[roles.restricted_api_key]", "[roles.nope_key]"),
+                                     ('constraint_clause = "mitwirken.payload.constraints"',
+                                      'constraint_clause = "mitwirken.payload.nope"'),
+                                     ('error_type = "mitwirken.error.types"', 'error_type = "mitwirken.error.nope"'),
+                                     ('action = "update"', 'action = "upsert"'),
+                                     ('update_schema = "member.update.json"', '# no update schema "update_schema"')])
+def test_inconsistent_mitwirken_contract_is_refused(tmp_path, old, new):
+    bad = tmp_path / "contract.toml"
+    bad.write_text(MITWIRKEN.read_text().replace(old, new, 1))
+    culprit = new.split('"')[1] if '"' in new else new.strip("[]").split(".")[1]
+    with pytest.raises(ContractError, match=culprit):
         load_contract(bad)
 
 

@@ -39,7 +39,7 @@ class Credential:
 @dataclass(frozen=True)
 class AuthVariant:
     name: str
-    kind: str  # header | query | basic
+    kind: str  # header | query | basic | bearer
     methods: tuple[str, ...]
     clause: str
     header: str = ""
@@ -53,14 +53,29 @@ class AuthVariant:
 class Resource:
     name: str
     path: str
-    root: str
     schema: str
+    root: str = ""  # single resources travel as {root: resource}; "" means unwrapped
     create_schema: str = ""
+    update_schema: str = ""
     singleton: bool = False
     read_only: bool = False
     archived_list: bool = False  # also listed under <path>/<pagination.archived>
     unlock: dict[str, Any] | None = None  # attributes that lift a lock (admin), sent before cleanup deletes
     lock: dict[str, Any] | None = None
+    unknown_id: int | str = 2147483000  # an id no record of this resource has
+    sample: dict[str, Any] | None = None  # attributes of a valid record, for checks that need one to exist
+
+    def wrap(self, attrs: Any) -> Any:
+        """A request body: the attributes, under the root if the resource has one."""
+        return {self.root: attrs} if self.root else attrs
+
+    def unwrap(self, data: Any) -> Any:
+        """The resource in a decoded single-item body (XML: ``(root, value)``), or None if it has none."""
+        if isinstance(data, tuple):
+            return data[1]
+        if not self.root:
+            return data
+        return data.get(self.root) if isinstance(data, dict) else None
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,14 @@ class InvalidPayload:
     resource: str
     constraint: str  # "<keyword>:<property>"
     status: int
-    clause: str
+    clause: str  # the status (and error type) a refusal carries
+    error: str = ""  # the error type a refusal names, where the contract has typed errors
+    constraint_clause: str = ""  # that the constraint exists at all: a target that accepts the payload breaks it
+    action: str = "create"  # create (POST) or update (PATCH of a sample record)
+
+    @property
+    def accepted_clause(self) -> str:
+        return self.constraint_clause or self.clause
 
 
 @dataclass(frozen=True)
@@ -126,6 +148,24 @@ class Contract:
 
     def media_type(self, fmt: str) -> str:
         return self.formats["media_types"][fmt]
+
+    @property
+    def refusal_statuses(self) -> tuple[int, ...]:
+        """The statuses that mean "this credential is not accepted"."""
+        probes = self.auth_probes
+        return tuple(probes.get("refused_status", [probes.get("status", 401)]))
+
+    def probe_status(self, how: str) -> int:
+        """The status a ``missing``, ``wrong``, ``malformed`` or ``revoked`` credential gets."""
+        return int(self.auth_probes.get(f"{how}_status", self.auth_probes.get("status", 401)))
+
+    def role(self, credential: str) -> dict[str, Any]:
+        """What a credential of a restricted role may not do: ``writes`` refused with ``status``/``error``."""
+        return {"writes": ["POST"], "status": 403, "reads": False, **self.raw.get("roles", {}).get(credential, {})}
+
+    def may(self, credential: str, method: str) -> bool:
+        """False where the credential's role refuses ``method`` (its refusal is then the contract's answer)."""
+        return credential not in self.raw.get("roles", {}) or method.upper() not in self.role(credential)["writes"]
 
     def auth_variant(self, name: str) -> AuthVariant:
         for variant in self.auth:
@@ -190,7 +230,12 @@ def load_contract(path: Path) -> Contract:
             resources[name] = Resource(name=name, **r)
         except TypeError as exc:
             raise ContractError(f"{path}: [resources.{name}]: {exc}") from None
-    invalid = [InvalidPayload(**p) for p in raw.get("invalid_payloads", [])]
+    invalid = []
+    for p in raw.get("invalid_payloads", []):
+        try:
+            invalid.append(InvalidPayload(**p))
+        except TypeError as exc:
+            raise ContractError(f"{path}: [[invalid_payloads]] {p.get('constraint')!r}: {exc}") from None
     filters = []
     for f in raw.get("list_filters", []):
         try:
@@ -229,6 +274,9 @@ def load_contract(path: Path) -> Contract:
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
     named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
+    named += [p.constraint_clause for p in c.invalid_payloads if p.constraint_clause]
+    for value in c.raw.get("invariants", {}).values():  # a clause id, or one per format
+        named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     for clause_id in named:
         c.clause(clause_id)
@@ -239,6 +287,17 @@ def _cross_check(c: Contract) -> None:
     for p in [*c.invalid_payloads, *c.list_filters]:
         if p.resource not in c.resources:
             raise ContractError(f"{c.path}: {type(p).__name__} names unknown resource {p.resource!r}")
+    for name in c.raw.get("roles", {}):
+        if name not in c.credentials:
+            raise ContractError(f"{c.path}: [roles.{name}] names no credential")
+    for p in c.invalid_payloads:
+        res = c.resources[p.resource]
+        if p.action not in ("create", "update"):
+            raise ContractError(f"{c.path}: [[invalid_payloads]] {p.constraint!r}: action {p.action!r} is not "
+                                "create or update")
+        if p.action == "update" and not (res.update_schema and res.sample):
+            raise ContractError(f"{c.path}: [[invalid_payloads]] {p.constraint!r}: an update needs "
+                                f"[resources.{res.name}] update_schema and sample")
     for f in c.list_filters:
         if len(f.values) < 2:  # one value cannot show that the filter narrows anything
             raise ContractError(f"{c.path}: [[list_filters]] {f.param!r} needs at least two values")
