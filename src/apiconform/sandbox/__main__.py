@@ -98,7 +98,8 @@ async def _run(module: Any, args: argparse.Namespace, faults: frozenset[str], tl
         else:  # nobody polls a file: say where we are on stdout
             print(json.dumps(payload), flush=True)
 
-    await serve(make_app, tls, faults, on_ready, stop, port=args.port)
+    await serve(make_app, tls, faults, on_ready, stop, port=args.port,
+                plain_http=getattr(module, "PLAIN_HTTP", "redirect"))
 
 
 if __name__ == "__main__":

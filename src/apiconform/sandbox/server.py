@@ -1,4 +1,8 @@
-"""Serving a sandbox app: HTTPS on loopback, plus a plain-HTTP port that only redirects.
+"""Serving a sandbox app: HTTPS on loopback, plus a plain-HTTP port that never serves the API.
+
+The plain-HTTP port either redirects to HTTPS (`redirect`, mite) or refuses every connection
+(`refuse`, for APIs that "do not support HTTP"): its socket is bound, so the port stays ours and
+can be named, but never listens, so the kernel answers each connection attempt with a reset.
 
 Both uvicorn servers share one asyncio loop. We bind the sockets ourselves so port 0 can pick
 free ports, and we own signal handling (uvicorn would re-raise the signal after shutdown).
@@ -19,16 +23,18 @@ from apiconform.sandbox.tls import TlsFiles
 
 HOST = "127.0.0.1"
 PLAIN_HTTP_FAULT = "plain-http-served"
+PLAIN_HTTP_MODES = ("redirect", "refuse")
 # Idle TLS keep-alive clients can hold a graceful shutdown open for ssl_shutdown_timeout (30 s);
 # a sandbox has nothing worth waiting for, so stop waiting soon.
 SHUTDOWN_GRACE = 1.0
 
 
-def bind(port: int = 0) -> socket.socket:
+def bind(port: int = 0, listen: bool = True) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
-    sock.listen(128)
+    if listen:
+        sock.listen(128)
     sock.setblocking(False)
     return sock
 
@@ -40,7 +46,7 @@ class _Server(uvicorn.Server):
 
 
 def redirect_app(https_base: str) -> ASGIApp:
-    """The real mite is HTTPS only: answer everything with 301 to the https URL, no body."""
+    """HTTPS only, the polite way: answer everything with 301 to the https URL, no body."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,18 +92,25 @@ async def serve(
     on_ready: Callable[[Listening], None],
     stop: asyncio.Event,
     port: int = 0,
+    plain_http: str = "redirect",
 ) -> None:
-    """Serve until `stop` is set. `make_app(https_base_url)` builds the API app."""
-    https_sock, http_sock = bind(port), bind(0)
+    """Serve until `stop` is set. `make_app(https_base_url)` builds the API app.
+
+    `plain_http` (one of PLAIN_HTTP_MODES) is what the plain-HTTP port does; the fault
+    `plain-http-served` makes it serve the API instead, whatever the mode.
+    """
+    if plain_http not in PLAIN_HTTP_MODES:
+        raise ValueError(f"plain_http {plain_http!r} is not one of {PLAIN_HTTP_MODES}")
+    served = PLAIN_HTTP_FAULT in faults
+    https_sock, http_sock = bind(port), bind(0, listen=served or plain_http == "redirect")
     https_url = f"https://{HOST}:{https_sock.getsockname()[1]}"
     http_url = f"http://{HOST}:{http_sock.getsockname()[1]}"
     api = make_app(https_url)
-    plain = api if PLAIN_HTTP_FAULT in faults else redirect_app(https_url)
-    servers = [_Server(_config(api, tls)), _Server(_config(plain, None))]
-    tasks = [
-        asyncio.create_task(servers[0].serve(sockets=[https_sock])),
-        asyncio.create_task(servers[1].serve(sockets=[http_sock])),
-    ]
+    servers = [_Server(_config(api, tls))]
+    tasks = [asyncio.create_task(servers[0].serve(sockets=[https_sock]))]
+    if served or plain_http == "redirect":
+        servers.append(_Server(_config(api if served else redirect_app(https_url), None)))
+        tasks.append(asyncio.create_task(servers[1].serve(sockets=[http_sock])))
     try:
         while not all(s.started for s in servers):
             done = [t for t in tasks if t.done()]

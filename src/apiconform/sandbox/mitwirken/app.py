@@ -1,0 +1,89 @@
+"""The Mitwirken sandbox as one Starlette app: a catch-all that authenticates, then dispatches.
+
+Order of refusal (providers/mitwirken.md §10): no key 401, an invalid key 403, a restricted key
+doing anything but getting members 401 restricted_api_key; then the endpoint (404 not_found).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
+
+from apiconform.sandbox import bearer
+from apiconform.sandbox.mitwirken import members
+from apiconform.sandbox.mitwirken.errors import (
+    ApiError,
+    error_response,
+    invalid_api_key,
+    missing_api_key,
+    restricted_api_key,
+)
+from apiconform.sandbox.mitwirken.handlers import Ctx, dispatch
+
+KEY_PREFIX = "mit_"
+READ = "read"
+log = logging.getLogger(__name__)
+
+
+def authenticate(request: Request, keys: bearer.Keyring, faults: frozenset[str]) -> bearer.ApiKey:
+    """The request's key, or the documented refusal: 401 when missing, 403 when invalid."""
+    try:
+        key = keys.identify(request.headers.get("authorization"))
+    except bearer.KeyRefused as refused:
+        if refused.reason == bearer.REVOKED and refused.key and "revoked-key-accepted" in faults:
+            return refused.key
+        if refused.reason == bearer.MISSING:
+            error = invalid_api_key() if "missing-key-403" in faults else missing_api_key()
+            raise error from None
+        if (refused.reason == bearer.UNKNOWN and "unknown-key-401" in faults) or (
+                refused.reason == bearer.MALFORMED and "malformed-key-401" in faults):
+            raise missing_api_key() from None
+        raise invalid_api_key() from None
+    if key.scope != READ and "full-key-refused" in faults:
+        raise invalid_api_key()
+    return key
+
+
+def authorise(key: bearer.ApiKey, method: str, faults: frozenset[str]) -> None:
+    """A restricted key may only get members (M3: restricted_api_key)."""
+    if key.scope != READ:
+        return
+    if (method != "GET" and "restricted-key-can-write" not in faults) or (
+            method == "GET" and "restricted-key-cannot-read" in faults):
+        raise restricted_api_key()
+
+
+async def handle(request: Request, ctx: Ctx, keys: bearer.Keyring) -> Response:
+    try:
+        key = authenticate(request, keys, ctx.faults)
+        authorise(key, request.method, ctx.faults)
+        return await dispatch(ctx, request.method, [s for s in request.url.path.split("/") if s])
+    except ApiError as error:
+        return error_response(error, ctx.faults)
+
+
+def create_app(faults: frozenset[str]) -> tuple[Starlette, dict[str, str]]:
+    """A fresh account (24 members, three keys) and the app serving it; plus the env naming the keys."""
+    faults = frozenset(faults)
+    store = members.seed()
+    keys = bearer.Keyring(KEY_PREFIX)
+    full, restricted, revoked = keys.issue("full"), keys.issue("restricted", READ), keys.issue("revoked", revoked=True)
+
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await handle(request, Ctx(request, store, faults), keys)
+        except Exception:  # a sandbox bug must still not look like a conformant answer
+            log.exception("sandbox error on %s %s", request.method, request.url.path)
+            raise
+        await response(scope, receive, send)
+
+    app = Starlette(routes=[Mount("/", app=endpoint)])
+    app.state.base_url = "https://127.0.0.1"
+    return app, {"MITWIRKEN_API_KEY": full.value, "MITWIRKEN_RESTRICTED_API_KEY": restricted.value,
+                 "MITWIRKEN_REVOKED_API_KEY": revoked.value}

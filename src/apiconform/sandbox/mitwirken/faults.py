@@ -1,0 +1,37 @@
+"""The Mitwirken sandbox's faults: each breaks exactly one clause of suites/mitwirken/contract.toml."""
+
+from __future__ import annotations
+
+from apiconform.sandbox import cursor
+from apiconform.sandbox.faults import Fault
+from apiconform.sandbox.server import PLAIN_HTTP_FAULT
+
+FAULTS: list[Fault] = [
+    Fault("full-key-refused", "mitwirken.auth.bearer", "The full-access key is refused with 403, like an invalid one."),
+    Fault("missing-key-403", "mitwirken.auth.401-missing", "A request without a key gets 403 validation_error instead of 401 missing_api_key."),
+    Fault("unknown-key-401", "mitwirken.auth.403-invalid", "An unknown mit_ key gets 401 missing_api_key instead of 403."),
+    Fault("malformed-key-401", "mitwirken.auth.malformed", "A key not shaped mit_... gets 401 missing_api_key instead of 403."),
+    Fault("revoked-key-accepted", "mitwirken.auth.revoked", "A revoked key still authenticates, with full access."),
+    Fault("restricted-key-can-write", "mitwirken.auth.401-restricted", "A restricted key may create, update and delete members."),
+    Fault("restricted-key-cannot-read", "mitwirken.auth.401-restricted", "A restricted key gets 401 restricted_api_key on reads too."),
+    Fault(PLAIN_HTTP_FAULT, "mitwirken.auth.https-only", "The plain-HTTP port serves the full API instead of refusing connections."),
+    Fault("unknown-id-500", "mitwirken.status.allowed", "An unknown member id answers 500 application_error."),
+    Fault("member-read-404", "mitwirken.status.200-read", "GET /members/:id answers 404 for members that exist."),
+    Fault("unknown-id-400", "mitwirken.status.404-unknown", "An unknown or deleted member answers 400 validation_error instead of 404."),
+    Fault("invalid-field-422", "mitwirken.status.400-validation", "A field with an invalid value answers 422 missing_required_field instead of 400 validation_error."),
+    Fault("missing-field-400", "mitwirken.status.422-missing", "A missing required field answers 400 validation_error instead of 422 missing_required_field."),
+    Fault("error-body-untyped", "mitwirken.error.body", "Error bodies are {\"error\": message}, without statusCode and name."),
+    Fault("not-found-named-validation", "mitwirken.error.types", "404 errors are named validation_error instead of not_found."),
+    Fault("json-content-type-text", "mitwirken.format.json", "JSON responses say Content-Type text/plain."),
+    Fault("created-at-unzoned", "mitwirken.schema.resources", "Members' created_at lacks its zone (no Z)."),
+    Fault("update-answers-empty", "mitwirken.verb.writes-200", "An update answers 200 with an empty body instead of the member."),
+    Fault("delete-answers-empty", "mitwirken.verb.writes-200", "A delete answers 200 with an empty body instead of {object, id, deleted}."),
+    Fault("create-ignores-last-name", "mitwirken.payload.valid-accepted", "A create ignores last_name and stores null."),
+    Fault("update-applies-nothing", "mitwirken.payload.valid-accepted", "An update answers 200 with the member but changes nothing."),
+    Fault("long-name-accepted", "mitwirken.payload.constraints", "A first_name longer than 100 characters is accepted."),
+    Fault(cursor.AFTER_INCLUDES_CURSOR, "mitwirken.page.walk", "A page after a cursor starts with the cursor's member."),
+    Fault(cursor.BEFORE_INCLUDES_CURSOR, "mitwirken.page.before", "A page before a cursor ends with the cursor's member."),
+    Fault(cursor.AFTER_AND_BEFORE_ACCEPTED, "mitwirken.page.exclusive", "after and before together are accepted (after wins)."),
+    Fault(cursor.LIMIT_UNBOUNDED, "mitwirken.page.limit", "limit above 100 is accepted."),
+    Fault(cursor.DEFAULT_LIMIT_ALL, "mitwirken.page.limit", "A list without limit returns every member on one page."),
+]

@@ -1,0 +1,113 @@
+"""The endpoints: /members (list, create) and /members/{id} (get, update, delete)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from apiconform.sandbox import cursor
+from apiconform.sandbox.mitwirken import members
+from apiconform.sandbox.mitwirken.errors import (
+    MEMBER_MISSING,
+    ApiError,
+    empty_response,
+    endpoint_missing,
+    invalid,
+    json_response,
+)
+from apiconform.sandbox.mitwirken.members import Record, Store
+
+RULES = cursor.CursorRules(default=20, minimum=1, maximum=100)
+
+
+@dataclass
+class Ctx:
+    request: Request
+    store: Store
+    faults: frozenset[str]
+
+    def has(self, fault: str) -> bool:
+        return fault in self.faults
+
+
+async def dispatch(ctx: Ctx, method: str, segments: list[str]) -> Response:
+    if segments[:1] == ["members"]:
+        rest = segments[1:]
+        if not rest and method == "GET":
+            return _list(ctx)
+        if not rest and method == "POST":
+            return await _create(ctx)
+        if len(rest) == 1 and method == "GET":
+            return _show(ctx, rest[0])
+        if len(rest) == 1 and method == "PATCH":
+            return await _update(ctx, rest[0])
+        if len(rest) == 1 and method == "DELETE":
+            return _destroy(ctx, rest[0])
+    raise endpoint_missing()
+
+
+def _find(ctx: Ctx, ident: str) -> Record:
+    record = ctx.store.members.get(ident)
+    if record is None:
+        if ctx.has("unknown-id-500"):
+            raise ApiError(500, "application_error", MEMBER_MISSING)
+        if ctx.has("unknown-id-400"):
+            raise invalid(MEMBER_MISSING)
+        raise ApiError(404, "not_found", MEMBER_MISSING)
+    return record
+
+
+async def _body(ctx: Ctx) -> Any:
+    raw = await ctx.request.body()
+    try:
+        return json.loads(raw.decode("utf-8")) if raw.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise invalid("The request body is not valid JSON.") from None
+
+
+def _member(ctx: Ctx, record: Record) -> Response:
+    return json_response(members.view(record, ctx.faults), ctx.faults)
+
+
+def _list(ctx: Ctx) -> Response:
+    store = ctx.store
+    try:
+        page = cursor.paginate(store.listed(), ctx.request.query_params, store.place, store.places.get, RULES,
+                               ctx.faults)
+    except cursor.PageError as exc:
+        raise invalid(str(exc)) from None
+    data = [members.view(r, ctx.faults) for r in page.items]
+    return json_response({"object": "list", "has_more": page.has_more, "data": data}, ctx.faults)
+
+
+def _show(ctx: Ctx, ident: str) -> Response:
+    record = _find(ctx, ident)
+    if ctx.has("member-read-404"):
+        raise ApiError(404, "not_found", MEMBER_MISSING)
+    return _member(ctx, record)
+
+
+async def _create(ctx: Ctx) -> Response:
+    values = members.validate(await _body(ctx), creating=True, faults=ctx.faults)
+    return _member(ctx, ctx.store.add(values, datetime.now(UTC)))
+
+
+async def _update(ctx: Ctx, ident: str) -> Response:
+    record = _find(ctx, ident)
+    values = members.validate(await _body(ctx), creating=False, faults=ctx.faults)
+    if not ctx.has("update-applies-nothing"):
+        record.update(values)
+    return empty_response() if ctx.has("update-answers-empty") else _member(ctx, record)
+
+
+def _destroy(ctx: Ctx, ident: str) -> Response:
+    record = _find(ctx, ident)
+    del ctx.store.members[ident]
+    if ctx.has("delete-answers-empty"):
+        return empty_response()
+    return json_response({"object": "member", "id": record["id"], "deleted": True}, ctx.faults)
