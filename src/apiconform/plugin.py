@@ -143,8 +143,8 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         request.node.stash[_recorded_from_key] = str(check_cassette(path).get("target") or "")
     vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode,
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
-    with cassette(vcr_, path, scrubber, target.kind, contract.provider):
-        client = Api(contract, target, cassette_path=path, replaying=session.mode == "replay")
+    with cassette(vcr_, path, scrubber, target.kind, contract.provider) as cas:
+        client = Api(contract, target, cassette_path=path, cassette=cas, replaying=session.mode == "replay")
         request.node.stash[_api_key] = client
         yield client
         client.close()
