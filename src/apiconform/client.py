@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from apiconform import xmlfmt
+from apiconform import rawprobe, xmlfmt
 from apiconform.contract import AuthVariant, Contract
 from apiconform.exchange import Exchange
 from apiconform.invariants import check_invariants
-from apiconform.recording import CassetteError, refusal_key
+from apiconform.recording import PROBE_HEADER, CassetteError, refusal_key
 from apiconform.verdict import ContractViolation, HarnessError
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -66,6 +66,7 @@ class Api:
     target: Target
     auth: str | None = None
     cassette_path: Path | None = None
+    cassette: Any = None  # the test's vcrpy cassette when recording or replaying: raw probes go through it too
     replaying: bool = False
     observed: set[str] = field(default_factory=set)  # invariant clauses this test exercised
     declared: list[str] = field(default_factory=list)  # clauses the test said it verifies
@@ -76,10 +77,10 @@ class Api:
     def __post_init__(self) -> None:
         if self.auth is None and self.contract.auth:
             self.auth = self.contract.auth[0].name
-        verify: ssl.SSLContext | bool = True
-        if self.target.ca_bundle:
-            verify = ssl.create_default_context(cafile=self.target.ca_bundle)
-        self._http = httpx.Client(verify=verify, timeout=TIMEOUT, follow_redirects=False,
+        # One TLS context for httpx and the raw probe: both trust exactly the same CAs.
+        self._ssl = (ssl.create_default_context(cafile=self.target.ca_bundle) if self.target.ca_bundle
+                     else httpx.create_ssl_context())
+        self._http = httpx.Client(verify=self._ssl, timeout=TIMEOUT, follow_redirects=False,
                                   headers={"User-Agent": self.contract.user_agent})
 
     def close(self) -> None:
@@ -141,6 +142,46 @@ class Api:
         ``raw`` is sent as is. ``content_type``: True sets the format's media type when a body
         is sent, a string sets that, False/None sends none.
         """
+        request, fmt, genuine = self._build(method, path, fmt=fmt, auth=auth, credentials=credentials, params=params,
+                                            body=body, raw=raw, content_type=content_type, headers=headers, base=base)
+        where = f"{method} {str(request.url).split('?')[0]}"
+        key = refusal_key(method, str(request.url))
+        if self.replaying and self.recorded_refusals.count(key) > self.refused.count(key):
+            self.refused.append(key)  # a refusal leaves no interaction, only this mark in the metadata
+            raise ConnectionRefused(f"{where}: connection refused, as recorded in {self.cassette_path}")
+        try:
+            response = self._http.send(request)
+        except httpx.TransportError as exc:
+            refused = _refused(exc)
+            if refused:
+                self.refused.append(key)
+            raise (ConnectionRefused if refused else HarnessError)(f"{where}: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # vcrpy's missing-cassette-entry and friends: harness, not contract
+            if type(exc).__name__ == "CannotOverwriteExistingCassetteException":
+                raise CassetteError(f"{method} {request.url.path} is not in the cassette {self.cassette_path} "
+                                    f"(re-record it): {str(exc).splitlines()[0]}") from None
+            raise
+        return self._finish(Exchange.from_response(response, fmt), genuine, invariants)
+
+    def raw(self, method: str, path: str, *, headers: Mapping[str, str] | None = None, invariants: bool = True,
+            **kw: Any) -> Exchange:
+        """Send one request the way :meth:`request` would, on a socket of its own (:mod:`rawprobe`).
+
+        The exchange's ``body`` is every byte that came after the header block, unframed: what
+        httpx never reads after a HEAD response or a 304. Takes :meth:`request`'s keywords.
+        """
+        request, fmt, genuine = self._build(method, path, **kw, headers={**(headers or {}), "Connection": "close",
+                                                                          PROBE_HEADER: "raw"})
+        exchange = rawprobe.probe(request, fmt, self._ssl, self.cassette, self.cassette_path)
+        return self._finish(exchange, genuine, invariants)
+
+    def _build(self, method: str, path: str, *, fmt: str | None = None, auth: str | None | bool = True,
+               credentials: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
+               body: Any = None, raw: str | bytes | None = None, content_type: str | None | bool = True,
+               headers: Mapping[str, str] | None = None, base: str | None = None
+               ) -> tuple[httpx.Request, str, str]:
+        """The request as it goes out, its format, and the clause of its auth variant when it
+        carries only the target's genuine credentials (else "")."""
         fmt = fmt or self.contract.formats.get("default", "json")
         url = self.url(path, fmt, base)
         hdrs = dict(headers or {})
@@ -161,32 +202,21 @@ class Api:
             body_fmt = fmt if fmt in self.contract.formats["media_types"] else self.contract.formats["default"]
             hdrs.setdefault("Content-Type", content_type if isinstance(content_type, str)
                             else self.contract.media_type(body_fmt))
-        key = refusal_key(method, url)
-        if self.replaying and self.recorded_refusals.count(key) > self.refused.count(key):
-            self.refused.append(key)  # a refusal leaves no interaction, only this mark in the metadata
-            raise ConnectionRefused(f"{method} {url.split('?')[0]}: connection refused, as recorded in "
-                                    f"{self.cassette_path}")
-        try:
-            response = self._http.request(method, url, params=query or None, content=content, headers=hdrs, auth=basic)
-        except httpx.TransportError as exc:
-            refused = _refused(exc)
-            if refused:
-                self.refused.append(key)
-            raise (ConnectionRefused if refused else HarnessError)(
-                f"{method} {url.split('?')[0]}: {type(exc).__name__}: {exc}") from exc
-        except Exception as exc:  # vcrpy's missing-cassette-entry and friends: harness, not contract
-            if type(exc).__name__ == "CannotOverwriteExistingCassetteException":
-                raise CassetteError(f"{method} {urlsplit(url).path} is not in the cassette {self.cassette_path} "
-                                    f"(re-record it): {str(exc).splitlines()[0]}") from None
-            raise
-        exchange = Exchange.from_response(response, fmt)
-        self.exchanges.append(exchange)
+        request = self._http.build_request(method, url, params=query or None, content=content, headers=hdrs)
+        if basic is not None:
+            request = next(basic.auth_flow(request))
+        genuine = ""
         if auth:
             valid = {v for name, v in self.target.credentials.items()
                      if name in self.contract.credentials and not self.contract.credentials[name].refused}
             used = [creds[c] for c in (variant.credential, variant.username, variant.password) if c]
             if all(value in valid for value in used):
-                exchange.genuine_auth = variant.clause
+                genuine = variant.clause
+        return request, fmt, genuine
+
+    def _finish(self, exchange: Exchange, genuine: str, invariants: bool) -> Exchange:
+        self.exchanges.append(exchange)
+        exchange.genuine_auth = genuine
         return self.check(exchange) if invariants else exchange
 
     def _encode(self, body: Any, raw: str | bytes | None, fmt: str, path: str) -> bytes | None:

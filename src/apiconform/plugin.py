@@ -157,7 +157,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
     vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode,
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
     with cassette(vcr_, path, scrubber, target.kind, contract.provider) as cas:
-        client = Api(contract, target, cassette_path=path, replaying=session.mode == "replay",
+        client = Api(contract, target, cassette_path=path, cassette=cas, replaying=session.mode == "replay",
                      recorded_refusals=tuple(meta.get(REFUSED, ())))
         request.node.stash[_api_key] = client
         yield client

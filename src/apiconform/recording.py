@@ -2,8 +2,9 @@
 
 Recording rewrites the target's base URL to :data:`REPLAY_BASE`, drops every credential
 (headers, query, basic auth, bodies), then the written text is scanned for the run's secrets
-before it replaces the old cassette. Replay matches on method, path and query, plays each
-recorded response once in order, and runs with sockets disabled.
+before it replaces the old cassette. Replay matches on method, path, query and whether the
+request was a raw probe (rawprobe.py), plays each recorded response once in order, and runs
+with sockets disabled.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from apiconform.verdict import HarnessError
 
 REPLAY_BASE = "https://replay.invalid"
 MODES = ("live", "record", "replay")
+PROBE_HEADER = "X-Apiconform-Probe"  # sent by the raw probe (rawprobe.py): its interactions match only raw probes
 
 
 class CassetteError(HarnessError):
@@ -241,10 +243,10 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
                         headers[name] = [str(len(new))]
         return response
 
-    return vcr.VCR(
+    vcr_ = vcr.VCR(
         serializer="yaml",
         record_mode="all" if mode == "record" else "none",
-        match_on=["method", "path", "query"],
+        match_on=["method", "path", "query", "probe"],
         filter_headers=[(h, REDACTED) for h in [*auth_headers, "authorization", "cookie"]],
         filter_query_parameters=[(p, REDACTED) for p in auth_params],
         before_record_request=before_request,
@@ -254,6 +256,13 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
         # otherwise save a replayed cassette without the interactions the check left unplayed).
         drop_unused_requests=mode == "record",
     )
+    vcr_.register_matcher("probe", _same_probe)
+    return vcr_
+
+
+def _same_probe(r1: Any, r2: Any) -> None:
+    """httpx's requests and the raw probe's never stand in for each other, even on the same method and URL."""
+    assert r1.headers.get(PROBE_HEADER) == r2.headers.get(PROBE_HEADER)
 
 
 @contextmanager

@@ -27,7 +27,7 @@ def test_unsupported_suffix_406(api):
 
 
 def test_head_like_get(api):
-    formats.head_like_get(api, "mite.verb.head")
+    formats.head_like_get(api, "mite.verb.head", "mite.cond.etag")
 
 
 def test_put_is_patch(api):

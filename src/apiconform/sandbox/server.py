@@ -6,6 +6,8 @@ can be named, but never listens, so the kernel answers each connection attempt w
 
 Both uvicorn servers share one asyncio loop. We bind the sockets ourselves so port 0 can pick
 free ports, and we own signal handling (uvicorn would re-raise the signal after shutdown).
+Faults that break HTTP framing itself, which no ASGI app can do, go through
+:func:`send_stray_body`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from apiconform.sandbox.tls import TlsFiles
 
@@ -27,6 +30,7 @@ PLAIN_HTTP_MODES = ("redirect", "refuse")
 # Idle TLS keep-alive clients can hold a graceful shutdown open for ssl_shutdown_timeout (30 s);
 # a sandbox has nothing worth waiting for, so stop waiting soon.
 SHUTDOWN_GRACE = 1.0
+STRAY_BODY = "apiconform.stray_body"  # scope key: bytes the server writes after the response's header block
 
 
 def bind(port: int = 0, listen: bool = True) -> socket.socket:
@@ -37,6 +41,36 @@ def bind(port: int = 0, listen: bool = True) -> socket.socket:
         sock.listen(128)
     sock.setblocking(False)
     return sock
+
+
+def send_stray_body(scope: Scope, data: bytes) -> None:
+    """Have this response followed on the wire by ``data``, whatever its framing says (a fault).
+
+    uvicorn (h11 and httptools alike) writes no body for a HEAD response or a 304, as RFC 9110
+    asks, so an app cannot send one; the connection's protocol (:class:`_StrayBodyProtocol`)
+    writes these bytes straight to the transport instead. A client that keeps the connection
+    alive then reads them as the start of its next response.
+    """
+    scope[STRAY_BODY] = data
+
+
+class _StrayBodyProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+    """uvicorn's own HTTP protocol, which honours :func:`send_stray_body` on each connection."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        app = self.app
+
+        async def with_stray_body(scope: Scope, receive: Receive, send: Send) -> None:
+            async def send_(message: Message) -> None:
+                # Before the last body message: uvicorn may close the connection right after it.
+                if message["type"] == "http.response.body" and not message.get("more_body") and STRAY_BODY in scope:
+                    transport.write(scope.pop(STRAY_BODY))
+                await send(message)
+
+            await app(scope, receive, send_)
+
+        self.app = with_stray_body
 
 
 class _Server(uvicorn.Server):
@@ -78,6 +112,7 @@ def _config(app: ASGIApp, tls: TlsFiles | None) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         lifespan="off",
+        http=_StrayBodyProtocol,
         server_header=False,  # the app sends its own Server header
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
         ssl_certfile=str(tls.cert_path) if tls else None,

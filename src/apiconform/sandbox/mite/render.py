@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from apiconform import xmlfmt
+from apiconform.sandbox.server import send_stray_body
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
@@ -97,9 +98,13 @@ def data_response(request: Request, fmt: str, body: bytes, identity: str, faults
         and "etag-ignored" not in faults
         and if_none_match_hits(request.headers.get("if-none-match"), etag)
     ):
+        if "not-modified-with-body" in faults:
+            send_stray_body(request.scope, body)
         return Response(status_code=304, headers=headers)
     headers["Content-Type"] = media_type(fmt, faults)
     # uvicorn drops the body of a HEAD answer itself and keeps Content-Length, as GET would send.
+    if request.method == "HEAD" and "head-with-body" in faults:
+        send_stray_body(request.scope, body)
     return Response(content=body, status_code=status, headers=headers)
 
 
