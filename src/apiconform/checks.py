@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, NoReturn
 
-from apiconform.contract import Contract, Resource
+from apiconform.contract import Contract, ContractError, Resource
 from apiconform.exchange import Exchange
 from apiconform.schemas import listed, load_schema, problems, wrapped
 from apiconform.verdict import ContractViolation
@@ -37,11 +37,26 @@ def body_data(ex: Exchange, clause: str) -> Any:
         violation(clause, f"body does not parse: {exc}", ex, actual=ex.text[:200])
 
 
+def expect_error(contract: Contract, ex: Exchange, status: int, error: str, clause: str, what: str = "") -> None:
+    """``ex`` answers ``status``; where ``error`` is given, its body names that error type."""
+    expect_status(ex, status, clause, what)
+    if not error:
+        return
+    field = contract.errors.get("type_field")
+    if not field:
+        raise ContractError(f"{contract.path}: expects error type {error!r}, but [errors] has no type_field")
+    data = body_data(ex, clause)
+    name = data.get(field) if isinstance(data, dict) else None
+    expect(name == error, clause, f"{what or ex.method}: the error is {name!r}, not {error!r}", ex, expected=error,
+           actual=name)
+
+
 def expect_resource(contract: Contract, ex: Exchange, resource: Resource, clause: str, *, many: bool = False) -> Any:
     """Validate a single (wrapped) resource or a list against the resource schema.
 
     Returns the resource data unwrapped: a dict, or a list of dicts. XML bodies are decoded
-    and checked against the same schema, so one schema serves both formats.
+    and checked against the same schema, so one schema serves both formats. A JSON list is a
+    bare array or the contract's ``[lists]`` envelope.
     """
     data = body_data(ex, clause)
     schema = load_schema(contract.provider, resource.schema)
@@ -52,11 +67,19 @@ def expect_resource(contract: Contract, ex: Exchange, resource: Resource, clause
         found = problems(instance, check)
         result = instance
     else:
-        check = listed(resource.root, schema) if many else wrapped(resource.root, schema)
+        check = listed(resource.root, schema, contract.lists) if many else wrapped(resource.root, schema)
         found = problems(data, check)
-        result = [item.get(resource.root) for item in data] if many and not found else (
-            data.get(resource.root) if not found else None)
+        if many and not found:
+            result = [resource.unwrap(item) for item in (data[contract.lists["items"]] if contract.lists else data)]
+        else:
+            result = resource.unwrap(data) if not found else None
     if found:
         violation(clause, f"{resource.name} does not match {resource.schema}: " + "; ".join(found), ex,
                   expected=resource.schema, actual=found)
     return result
+
+
+def expect_page(contract: Contract, ex: Exchange, resource: Resource, clause: str) -> tuple[list[Any], bool]:
+    """A list page's items and its "more pages" flag (``[lists].more``), both held to the schema."""
+    items = expect_resource(contract, ex, resource, clause, many=True)
+    return items, ex.data()[contract.lists["more"]]

@@ -102,18 +102,19 @@ class Api:
         self.observed |= check_invariants(self.contract, exchange)
         if exchange.genuine_auth:
             self.observed.add(exchange.genuine_auth)
-            refused = self.contract.auth_probes.get("status", 401)
-            if exchange.status == refused:
-                raise ContractViolation(exchange.genuine_auth, f"valid credentials were refused with {refused}",
-                                        expected="accepted", actual=refused, exchange=exchange)
+            if exchange.status in self.contract.refusal_statuses:
+                raise ContractViolation(exchange.genuine_auth, f"valid credentials were refused with "
+                                        f"{exchange.status}", expected="accepted", actual=exchange.status,
+                                        exchange=exchange)
         return exchange
 
     # -- building requests -------------------------------------------------------------
     def url(self, path: str, fmt: str | None = None, base: str | None = None) -> str:
-        """``path`` with the format suffix, e.g. ``customers/3`` -> ``.../customers/3.json``."""
+        """``path`` with the format suffix where the contract's formats are suffixes (``customers/3`` ->
+        ``.../customers/3.json``), else as it is."""
         fmt = fmt or self.contract.formats.get("default", "json")
         base = (base or self.target.base_url).rstrip("/")
-        suffix = f".{fmt}" if fmt else ""
+        suffix = f".{fmt}" if fmt and self.contract.formats.get("style", "suffix") == "suffix" else ""
         return f"{base}/{path.lstrip('/')}{suffix}"
 
     def _apply_auth(self, variant: AuthVariant, headers: dict[str, str], params: dict[str, Any],
@@ -210,7 +211,9 @@ class Api:
             valid = {v for name, v in self.target.credentials.items()
                      if name in self.contract.credentials and not self.contract.credentials[name].refused}
             used = [creds[c] for c in (variant.credential, variant.username, variant.password) if c]
-            if all(value in valid for value in used):
+            roles = [name for name, v in self.target.credentials.items() if v in used]
+            # A role's documented refusal of this method is the contract's answer, not a refused credential.
+            if all(value in valid for value in used) and all(self.contract.may(r, method) for r in roles):
                 genuine = variant.clause
         return request, fmt, genuine
 

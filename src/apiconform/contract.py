@@ -155,6 +155,15 @@ class Contract:
         probes = self.auth_probes
         return tuple(probes.get("refused_status", [probes.get("status", 401)]))
 
+    @property
+    def lists(self) -> dict[str, Any]:
+        """How a list travels: ``{}`` for a bare array, else its envelope (items, more, marker)."""
+        return self.raw.get("lists", {})
+
+    def probe_error(self, how: str) -> str:
+        """The error type a ``missing``, ``wrong``, ``malformed`` or ``revoked`` credential gets, if typed."""
+        return str(self.auth_probes.get(f"{how}_error", ""))
+
     def probe_status(self, how: str) -> int:
         """The status a ``missing``, ``wrong``, ``malformed`` or ``revoked`` credential gets."""
         return int(self.auth_probes.get(f"{how}_status", self.auth_probes.get("status", 401)))
@@ -287,6 +296,11 @@ def _cross_check(c: Contract) -> None:
     for p in [*c.invalid_payloads, *c.list_filters]:
         if p.resource not in c.resources:
             raise ContractError(f"{c.path}: {type(p).__name__} names unknown resource {p.resource!r}")
+    if c.lists and not {"items", "more"} <= set(c.lists):
+        raise ContractError(f"{c.path}: [lists] needs items and more")
+    inv = c.raw.get("invariants", {})
+    if inv.get("error_type") and not (c.errors.get("type_field") and inv.get("error_body")):
+        raise ContractError(f"{c.path}: [invariants] error_type needs [errors] type_field and an error_body clause")
     for name in c.raw.get("roles", {}):
         if name not in c.credentials:
             raise ContractError(f"{c.path}: [roles.{name}] names no credential")

@@ -50,6 +50,10 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
         if err_clause:
             checked.add(err_clause)
             check_error_body(contract, ex, fmt, err_clause)
+        type_clause = inv.get("error_type")
+        if type_clause:
+            checked.add(type_clause)
+            check_error_type(contract, ex, type_clause)
     return checked
 
 
@@ -79,3 +83,20 @@ def check_error_body(contract: Contract, ex: Exchange, fmt: str | None, clause: 
     if found:
         raise ContractViolation(clause, f"{ex.status} error body does not match {schema_name}: " + "; ".join(found),
                                 expected=schema_name, actual=ex.text[:300], exchange=ex)
+    field = contract.errors.get("status_field")
+    if field and data.get(field) != ex.status:
+        raise ContractViolation(clause, f"the error body's {field} {data.get(field)!r} is not the HTTP status "
+                                f"{ex.status}", expected=ex.status, actual=data.get(field), exchange=ex)
+
+
+def check_error_type(contract: Contract, ex: Exchange, clause: str) -> None:
+    """An error of a documented type (``[errors.types]``) carries one of that type's statuses.
+
+    Runs after :func:`check_error_body`, so the body is an object naming its type; a type the
+    table does not list is the error schema's business.
+    """
+    name = ex.data().get(contract.errors["type_field"])
+    allowed = contract.errors.get("types", {}).get(name)
+    if allowed is not None and ex.status not in allowed:
+        raise ContractViolation(clause, f"a {name} error answered {ex.status}, not {' or '.join(map(str, allowed))}",
+                                expected=allowed, actual=ex.status, exchange=ex)

@@ -9,6 +9,7 @@ with sockets disabled.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import tempfile
 from collections import Counter
@@ -180,12 +181,12 @@ def _headers_ok(headers: Any, *, single_ok: bool) -> bool:
     return True
 
 
-def recorded_bodies(path: Path, method: str, path_suffix: str) -> list[str]:
-    """Request bodies a cassette recorded for ``method`` on URLs ending in ``path_suffix``."""
+def recorded_bodies(path: Path, method: str, url_path: str) -> list[str]:
+    """Request bodies a cassette recorded for ``method`` on URLs whose path matches the regex ``url_path``."""
     out = []
     for interaction in _load(path)["interactions"]:
         req = interaction["request"]
-        if req["method"] == method and req["uri"].split("?")[0].endswith(path_suffix):
+        if req["method"] == method and re.fullmatch(url_path, urlsplit(req["uri"]).path):
             body = req["body"] or ""
             out.append(body.decode() if isinstance(body, bytes) else body)
     return out

@@ -29,13 +29,23 @@ def load_schema(provider: str, name: str) -> dict[str, Any]:
 
 
 def wrapped(root: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """The envelope ``{root: resource}`` that single resources travel in."""
-    return {"type": "object", "required": [root], "properties": {root: schema}}
+    """The envelope ``{root: resource}`` that single resources travel in; no root, no envelope."""
+    return {"type": "object", "required": [root], "properties": {root: schema}} if root else schema
 
 
-def listed(root: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """A list: a bare array of wrapped resources."""
-    return {"type": "array", "items": wrapped(root, schema)}
+def listed(root: str, schema: dict[str, Any], envelope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A list: an array of wrapped resources, bare or inside the contract's ``[lists]`` envelope.
+
+    The envelope names the key of the items, the key of the "more pages" flag, and constant
+    markers (``{"object": "list"}``).
+    """
+    items = {"type": "array", "items": wrapped(root, schema)}
+    if not envelope:
+        return items
+    marker = envelope.get("marker", {})
+    return {"type": "object", "required": [envelope["items"], envelope["more"], *marker],
+            "properties": {envelope["items"]: items, envelope["more"]: {"type": "boolean"},
+                           **{key: {"const": value} for key, value in marker.items()}}}
 
 
 def problems(instance: Any, schema: dict[str, Any], limit: int = 5) -> list[str]:

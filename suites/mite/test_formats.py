@@ -1,7 +1,7 @@
 """mite formats and verbs: JSON/XML suffixes, Accept ignored, 406, HEAD, PUT, write statuses."""
 import pytest
 
-from apiconform.areas import formats
+from apiconform.areas import formats, verbs
 from apiconform.contract import suite_contract
 
 CONTRACT = suite_contract(__file__)
@@ -36,15 +36,15 @@ def test_put_is_patch(api):
 
 @pytest.mark.parametrize("res", ["customers", "services"])
 def test_create_201_location(api, res):
-    formats.create_answers_201(api, res, SERVICE, "mite.verb.create-201")
+    verbs.create_answers(api, res, SERVICE, "mite.verb.create-201")
 
 
 def test_update_empty_200(api):
-    formats.update_answers_empty_200(api, "services", SERVICE, {"note": "patched"}, "mite.verb.update-200")
+    verbs.update_answers(api, "services", SERVICE, {"note": "patched"}, "mite.verb.update-200")
 
 
 def test_delete_empty_200(api):
-    formats.delete_answers_empty_200(api, "services", SERVICE, "mite.verb.delete-200", "mite.status.404-unknown")
+    verbs.delete_answers(api, "services", SERVICE, "mite.verb.delete-200", "mite.status.404-unknown")
 
 
 def test_content_type_required(api):

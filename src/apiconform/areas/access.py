@@ -4,19 +4,44 @@ from __future__ import annotations
 from typing import Any
 
 from apiconform.areas.common import as_credential, created, created_id, discard, resource
-from apiconform.checks import expect_status
+from apiconform.checks import expect, expect_error, expect_resource, expect_status
 from apiconform.client import Api
 
 
 def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
+    """A restricted role's writes are refused as its ``[roles.<credential>]`` says (default: a create, 403).
+
+    Where the role may read (``reads``), a list read as the role must answer 200 first, so a key
+    that is refused everything cannot pass. An update or delete goes to a record the target's own
+    credentials created, and their read-back afterwards must show it untouched.
+    """
     api.verifies(clause)
     who = as_credential(api, credential)
+    role = api.contract.role(credential)
     res = resource(api, res_name)
-    ex = api.post(res.path, {res.root: attrs}, **who)
-    stray = created_id(ex, res)
-    if stray is not None:
-        discard(api, res, stray)
-    expect_status(ex, 403, clause, f"create {res_name} as {credential}")
+    if role["reads"]:
+        ex = api.get(res.path, invariants=False, **who)
+        expect_status(ex, 200, clause, f"list {res_name} as {credential}")
+        api.check(ex)
+    refused = {"status": role["status"], "error": role.get("error", ""), "clause": clause}
+    if "POST" in role["writes"]:
+        ex = api.post(res.path, res.wrap(attrs), **who)
+        stray = created_id(ex, res)
+        if stray is not None:
+            discard(api, res, stray)
+        expect_error(api.contract, ex, **refused, what=f"create {res_name} as {credential}")
+    others = [m for m in ("PATCH", "DELETE") if m in role["writes"]]
+    if others:
+        with created(api, res, attrs) as (ident, before):
+            for method in others:
+                ex = api.request(method, f"{res.path}/{ident}", body=res.wrap(attrs) if method == "PATCH" else None,
+                                 **who)
+                expect_error(api.contract, ex, **refused, what=f"{method} {res_name} as {credential}")
+            read = api.get(f"{res.path}/{ident}")
+            expect_status(read, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after the refusals")
+            after = expect_resource(api.contract, read, res, api.contract.schema_clause)
+            expect(after == before, clause, f"a refused write as {credential} changed {res_name} {ident}", read,
+                   expected=before, actual=after)
 
 
 def role_cannot_read(api: Api, res_name: str, credential: str, clause: str) -> None:
@@ -38,8 +63,19 @@ def hidden_from_role(api: Api, res_name: str, credential: str, attrs: dict[str, 
 def unknown_is_404(api: Api, res_name: str, clause: str) -> None:
     api.verifies(clause)
     res = resource(api, res_name)
-    ex = api.get(f"{res.path}/2147483000")
-    expect_status(ex, api.contract.writes.get("missing_status", 404), clause, f"unknown {res_name} id")
+    ex = api.get(f"{res.path}/{res.unknown_id}")
+    writes = api.contract.writes
+    expect_error(api.contract, ex, writes.get("missing_status", 404), writes.get("missing_error", ""), clause,
+                 f"unknown {res_name} id")
+
+
+def unknown_endpoint_is_404(api: Api, clause: str) -> None:
+    """A path that is no endpoint of the API gets the missing status (and error type)."""
+    api.verifies(clause)
+    writes = api.contract.writes
+    ex = api.get("apiconform-no-such-endpoint")
+    expect_error(api.contract, ex, writes.get("missing_status", 404), writes.get("missing_error", ""), clause,
+                 "an unknown endpoint")
 
 
 def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> None:

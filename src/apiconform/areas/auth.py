@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from apiconform.areas.common import as_credential
-from apiconform.checks import body_data, expect, expect_status, violation
+from apiconform.checks import body_data, expect, expect_error, expect_status, violation
 from apiconform.client import Api, ConnectionRefused
+from apiconform.exchange import Exchange
 from apiconform.invariants import check_error_body
 from apiconform.verdict import ContractViolation
 
@@ -18,10 +19,15 @@ def variant_authenticates(api: Api, variant_name: str) -> None:
     body_data(ex, variant.clause)
 
 
+def _refused(api: Api, ex: Exchange, how: str, clause: str, what: str) -> None:
+    """``ex`` carries the status (and error type) the contract's ``[auth_probes]`` gives a ``how`` credential."""
+    expect_error(api.contract, ex, api.contract.probe_status(how), api.contract.probe_error(how), clause, what)
+
+
 def missing_rejected(api: Api, fmt: str, clause: str) -> None:
     api.verifies(clause)
     ex = api.get(api.contract.probe, auth=False, fmt=fmt)
-    expect_status(ex, api.contract.auth_probes.get("status", 401), clause, "request without credentials")
+    _refused(api, ex, "missing", clause, "request without credentials")
 
 
 def broken_rejected(api: Api, variant_name: str, how: str, clause: str) -> None:
@@ -34,13 +40,13 @@ def broken_rejected(api: Api, variant_name: str, how: str, clause: str) -> None:
     else:
         creds = {variant.credential: probes["wrong_key" if how == "wrong" else "malformed_key"]}
     ex = api.get(api.contract.probe, auth=variant.name, credentials=creds)
-    expect_status(ex, probes.get("status", 401), clause, f"{how} credential in {variant.name}")
+    _refused(api, ex, how, clause, f"{how} credential in {variant.name}")
 
 
 def revoked_rejected(api: Api, credential: str, clause: str) -> None:
     api.verifies(clause)
     ex = api.get(api.contract.probe, **as_credential(api, credential))
-    expect_status(ex, api.contract.auth_probes.get("status", 401), clause, "revoked credential")
+    _refused(api, ex, "revoked", clause, "revoked credential")
 
 
 def plain_http_refused(api: Api, clause: str) -> None:

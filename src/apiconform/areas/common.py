@@ -8,31 +8,60 @@ from typing import Any
 
 import pytest
 
-from apiconform.checks import body_data, expect_status, violation
+from apiconform.checks import body_data, expect, expect_status, violation
 from apiconform.client import Api
-from apiconform.contract import Resource
+from apiconform.contract import ContractError, Resource
 from apiconform.exchange import Exchange
+from apiconform.schemas import load_schema, problems
 from apiconform.verdict import HarnessError
+
+Ident = int | str  # what the resource's schema says an id is
 
 
 def resource(api: Api, name: str) -> Resource:
     return api.contract.resources[name]
 
 
+def sample(api: Api, res: Resource) -> dict[str, Any]:
+    """Attributes of a valid record, for checks that only need one to exist."""
+    if not res.sample:
+        raise ContractError(f"{api.contract.path}: [resources.{res.name}] has no sample")
+    return dict(res.sample)
+
+
+def _ident(api: Api, res: Resource, item: Any) -> Ident | None:
+    """The item's id, if it is one by the resource schema's ``id`` (an integer unless it says otherwise)."""
+    if not isinstance(item, dict) or "id" not in item:
+        return None
+    shape = load_schema(api.contract.provider, res.schema).get("properties", {}).get("id", {"type": "integer"})
+    return None if problems(item["id"], shape) else item["id"]
+
+
 def create(api: Api, res: Resource, attrs: dict[str, Any], *, fmt: str | None = None,
-           clause: str = "") -> tuple[int, dict[str, Any], Exchange]:
-    """POST a wrapped resource; 201 expected. Returns (id, resource data, exchange)."""
+           clause: str = "") -> tuple[Ident, dict[str, Any], Exchange]:
+    """POST a resource; the contract's create status expected. Returns (id, resource data, exchange)."""
     clause = clause or api.contract.writes["create_clause"]
-    ex = api.post(res.path, {res.root: attrs}, fmt=fmt)
+    ex = api.post(res.path, res.wrap(attrs), fmt=fmt)
     expect_status(ex, api.contract.writes.get("create_status", 201), clause, f"create {res.name}")
-    data = body_data(ex, clause)
-    item = data[1] if isinstance(data, tuple) else (data or {}).get(res.root)
-    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
-        violation(clause, f"created {res.name} carries no integer id", ex, actual=ex.text[:200])
-    return item["id"], item, ex
+    item = res.unwrap(body_data(ex, clause))
+    ident = _ident(api, res, item)
+    if ident is None:
+        violation(clause, f"created {res.name} carries no valid id", ex, actual=ex.text[:200])
+    return ident, item, ex
 
 
-def discard(api: Api, res: Resource, ident: int) -> None:
+def read_item(api: Api, res: Resource, ident: Ident, clause: str) -> dict[str, Any]:
+    """GET one record as the read clause demands and return it; a body without one fails ``clause``."""
+    path = f"{res.path}/{ident}"
+    ex = api.get(path)
+    expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path}")
+    item = res.unwrap(body_data(ex, clause))
+    expect(isinstance(item, dict), clause, f"GET {path} does not carry a {res.root or res.name}", ex,
+           actual=ex.text[:200])
+    return item
+
+
+def discard(api: Api, res: Resource, ident: Ident) -> None:
     """Cleanup: unlock (if it can), then delete, with no contract checks on the answers.
 
     Called from ``finally`` blocks: when a check is already on its way out with a verdict, a
@@ -42,7 +71,7 @@ def discard(api: Api, res: Resource, ident: int) -> None:
     in_flight = sys.exception()
     try:
         if res.unlock:
-            api.patch(f"{res.path}/{ident}", {res.root: dict(res.unlock)}, invariants=False)
+            api.patch(f"{res.path}/{ident}", res.wrap(dict(res.unlock)), invariants=False)
         api.delete(f"{res.path}/{ident}", invariants=False)
     except HarnessError as exc:
         if in_flight is None:
@@ -51,7 +80,7 @@ def discard(api: Api, res: Resource, ident: int) -> None:
 
 
 @contextmanager
-def created(api: Api, res: Resource, attrs: dict[str, Any], **kw: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+def created(api: Api, res: Resource, attrs: dict[str, Any], **kw: Any) -> Iterator[tuple[Ident, dict[str, Any]]]:
     ident, item, _ = create(api, res, attrs, **kw)
     try:
         yield ident, item
@@ -59,15 +88,14 @@ def created(api: Api, res: Resource, attrs: dict[str, Any], **kw: Any) -> Iterat
         discard(api, res, ident)
 
 
-def created_id(ex: Exchange, res: Resource) -> int | None:
+def created_id(ex: Exchange, res: Resource) -> Ident | None:
     """The id of a resource a response created by mistake, so a check can clean up after it."""
     if ex.status >= 300 or not ex.body:
         return None
     try:
-        data = ex.data()
+        item = res.unwrap(ex.data())
     except ValueError:
         return None
-    item = data[1] if isinstance(data, tuple) else (data or {}).get(res.root) if isinstance(data, dict) else None
     return item.get("id") if isinstance(item, dict) else None
 
 
@@ -76,5 +104,5 @@ def as_credential(api: Api, credential: str) -> dict[str, str]:
     key = api.target.credentials.get(credential)
     if not key:
         pytest.skip(f"{api.contract.credentials[credential].env} is not set")
-    variant = next(a for a in api.contract.auth if a.credential and a.kind == "header")
+    variant = next(a for a in api.contract.auth if a.credential and a.kind in ("header", "bearer"))
     return {"auth": variant.name, "credentials": {variant.credential: key}}

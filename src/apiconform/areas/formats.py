@@ -1,4 +1,4 @@
-"""Formats and verbs: suffixes, Accept ignored, 406, HEAD, PUT alias, write statuses, Content-Type."""
+"""Formats and verbs: suffixes, Accept ignored, 406, HEAD, PUT alias, Content-Type (write answers: verbs.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,18 +6,11 @@ from typing import Any
 import pytest
 
 from apiconform import xmlfmt
-from apiconform.areas.common import create, created, created_id, discard, resource
-from apiconform.checks import body_data, expect, expect_resource, expect_status, violation
+from apiconform.areas.common import created, created_id, discard, read_item, resource
+from apiconform.checks import expect, expect_resource, expect_status, violation
 from apiconform.client import Api
 from apiconform.contract import Resource
 from apiconform.exchange import Exchange
-
-
-def _item(data: Any, root: str) -> Any:
-    """The resource in a decoded single-item body (XML: ``(root, value)``; JSON: ``{root: value}``)."""
-    if isinstance(data, tuple):
-        return data[1]
-    return data.get(root) if isinstance(data, dict) else None
 
 
 def _comparable(value: Any) -> Any:
@@ -142,7 +135,7 @@ def put_is_patch(api: Api, res_name: str, attrs: dict[str, Any], change: dict[st
         path = f"{res.path}/{ident}"
         put = api.request("PUT", path, body={res.root: change})
         expect_status(put, api.contract.writes.get("update_status", 200), clause, "PUT")
-        after = _read_item(api, path, res.root, clause)
+        after = read_item(api, res, ident, clause)
         for key, value in change.items():
             expect(after.get(key) == value, clause, f"PUT did not change {key}", put, expected=value,
                    actual=after.get(key))
@@ -154,59 +147,6 @@ def put_is_patch(api: Api, res_name: str, attrs: dict[str, Any], change: dict[st
         expect_status(put, patch.status, clause, "PUT, answered like the same PATCH")
         expect(bool(put.body.strip()) == bool(patch.body.strip()), clause, "PUT and PATCH answer different bodies",
                put, expected=patch.text[:100] or "(empty)", actual=put.text[:100] or "(empty)")
-
-
-def _read_item(api: Api, path: str, root: str, clause: str) -> dict[str, Any]:
-    """GET ``path`` as the read clause demands and return its item; a wrong answer fails ``clause``."""
-    ex = api.get(path)
-    expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path}")
-    item = _item(body_data(ex, clause), root)
-    expect(isinstance(item, dict), clause, f"GET {path} does not carry a {root}", ex, actual=ex.text[:200])
-    return item
-
-
-def create_answers_201(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:
-    api.verifies(clause)
-    res = resource(api, res_name)
-    ident, item, ex = create(api, res, attrs, clause=clause)
-    try:
-        expect_resource(api.contract, ex, res, api.contract.schema_clause)
-        location = ex.headers.get("location", "")
-        expected = api.url(f"{res.path}/{ident}")
-        expect(location == expected, clause, "Location is not the new resource's absolute URL", ex,
-               expected=expected, actual=location or "(none)")
-        again = _read_item(api, f"{res.path}/{ident}", res.root, clause)
-        expect(again == item, clause, "the created body differs from the resource read back",
-               expected=item, actual=again)
-    finally:
-        discard(api, res, ident)
-
-
-def update_answers_empty_200(api: Api, res_name: str, attrs: dict[str, Any], change: dict[str, Any],
-                             clause: str) -> None:
-    api.verifies(clause)
-    res = resource(api, res_name)
-    with created(api, res, attrs) as (ident, _):
-        ex = api.patch(f"{res.path}/{ident}", {res.root: change})
-        expect_status(ex, api.contract.writes.get("update_status", 200), clause, "PATCH")
-        expect(not ex.body.strip(), clause, "PATCH answered with a body", ex, expected="empty", actual=ex.text[:100])
-        after = _read_item(api, f"{res.path}/{ident}", res.root, clause)
-        for key, value in change.items():
-            expect(after.get(key) == value, clause, f"PATCH did not change {key}", ex, expected=value,
-                   actual=after.get(key))
-
-
-def delete_answers_empty_200(api: Api, res_name: str, attrs: dict[str, Any], clause: str,
-                             missing_clause: str) -> None:
-    api.verifies(clause, missing_clause)
-    res = resource(api, res_name)
-    ident, _, _ = create(api, res, attrs)
-    ex = api.delete(f"{res.path}/{ident}")
-    expect_status(ex, api.contract.writes.get("delete_status", 200), clause, "DELETE")
-    expect(not ex.body.strip(), clause, "DELETE answered with a body", ex, expected="empty", actual=ex.text[:100])
-    gone = api.get(f"{res.path}/{ident}")
-    expect(gone.status != 200, clause, "the deleted resource is still readable", gone)
-    expect_status(gone, api.contract.writes.get("missing_status", 404), missing_clause, "GET after DELETE")
 
 
 def content_type_required(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:

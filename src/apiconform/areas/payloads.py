@@ -8,28 +8,42 @@ live, or it is a cassette error: a trimmed or empty cassette cannot pass.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from apiconform.areas.common import created_id, discard, resource
-from apiconform.checks import body_data, expect, expect_resource, expect_status
+from apiconform.areas.common import created, created_id, discard, resource, sample
+from apiconform.checks import body_data, expect, expect_error, expect_resource, expect_status
 from apiconform.client import Api
 from apiconform.contract import InvalidPayload, Resource
+from apiconform.exchange import Exchange
 from apiconform.payloads import breaks_only, invalid_payload, valid_payloads
 from apiconform.recording import CassetteError, recorded_bodies
 from apiconform.schemas import load_schema, problems
 
+ID = "{id}"  # stands for a record's id in the path of a recorded update
 
-def _recorded(api: Api, res: Resource, n: int) -> list[Any]:
-    """The payloads the cassette recorded; more than the ``n`` the check sends is a cassette error."""
+
+def _recorded(api: Api, res: Resource, n: int, method: str = "POST") -> list[Any]:
+    """The payloads the cassette recorded (creates, or updates of one record); more than the ``n``
+    the check sends is a cassette error."""
     assert api.cassette_path is not None
-    bodies = recorded_bodies(api.cassette_path, "POST", f"/{res.path}.json")
+    where = urlsplit(api.url(f"{res.path}/{ID}" if method == "PATCH" else res.path)).path
+    bodies = recorded_bodies(api.cassette_path, method, re.escape(where).replace(re.escape(ID), "[^/]+"))
     if len(bodies) > n:
         raise _count_error(api, len(bodies), n)
+    payloads = [_payload(res, body) for body in bodies]
+    if not all(isinstance(p, dict) for p in payloads):
+        raise CassetteError(f"{api.cassette_path}: a recorded {method} {where} body is not a {res.name} payload; "
+                            "re-record")
+    return payloads
+
+
+def _payload(res: Resource, body: str) -> Any:
     try:
-        return [json.loads(b)[res.root] for b in bodies]
-    except (ValueError, KeyError, TypeError):
-        raise CassetteError(f"{api.cassette_path}: a recorded POST /{res.path}.json body is not a {res.root} "
-                            f"payload; re-record") from None
+        return res.unwrap(json.loads(body))
+    except ValueError:
+        return None
 
 
 def _all_sent(api: Api, sent: int, n: int) -> None:
@@ -52,9 +66,8 @@ def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
     schema = load_schema(api.contract.provider, res.create_schema)
     payloads = _recorded(api, res, n) if api.replaying else valid_payloads(schema, n)
     for attrs in payloads:
-        if problems(attrs, schema):  # a replayed payload the schema has since outlawed: re-record
-            raise CassetteError(f"{api.cassette_path}: recorded payload {attrs!r} is no longer valid; re-record")
-        ex = api.post(res.path, {res.root: attrs})
+        _still_valid(api, attrs, schema)
+        ex = api.post(res.path, res.wrap(attrs))
         stray = created_id(ex, res)
         try:
             expect_status(ex, api.contract.writes.get("create_status", 201), clause, f"create {res_name} {attrs!r}")
@@ -68,23 +81,66 @@ def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
     _all_sent(api, len(payloads), n)
 
 
+def valid_updates_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
+    """Valid update payloads, each sent to one sample record: accepted, and each field read back as sent.
+
+    The read-back is a separate GET, so an update that answers well but keeps nothing fails.
+    """
+    api.verifies(clause, api.contract.schema_clause)
+    res = resource(api, res_name)
+    schema = load_schema(api.contract.provider, res.update_schema)
+    with created(api, res, sample(api, res)) as (ident, _):
+        payloads = _recorded(api, res, n, "PATCH") if api.replaying else valid_payloads(schema, n)
+        for attrs in payloads:
+            _still_valid(api, attrs, schema)
+            ex = api.patch(f"{res.path}/{ident}", res.wrap(attrs))
+            expect_status(ex, api.contract.writes.get("update_status", 200), clause, f"update {res_name} {attrs!r}")
+            back = api.get(f"{res.path}/{ident}")
+            expect_status(back, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after the update")
+            item = expect_resource(api.contract, back, res, api.contract.schema_clause)
+            for key, value in attrs.items():
+                expect(item.get(key) == value, clause, f"{res_name} read back after the update does not carry {key}",
+                       back, expected=value, actual=item.get(key))
+    _all_sent(api, len(payloads), n)
+
+
+def _still_valid(api: Api, attrs: Any, schema: dict[str, Any]) -> None:
+    if problems(attrs, schema):  # a replayed payload the schema has since outlawed: re-record
+        raise CassetteError(f"{api.cassette_path}: recorded payload {attrs!r} is no longer valid; re-record")
+
+
 def invalid_rejected(api: Api, spec: InvalidPayload, n: int) -> None:
-    api.verifies(spec.clause)
+    """Each payload breaking ``spec.constraint`` is refused (else ``spec.accepted_clause`` fails) with the
+    status and error type of ``spec.clause``. An update goes to one sample record."""
+    api.verifies(spec.clause, spec.accepted_clause)
     res = resource(api, spec.resource)
-    schema = load_schema(api.contract.provider, res.create_schema)
+    updating = spec.action == "update"
+    schema = load_schema(api.contract.provider, res.update_schema if updating else res.create_schema)
     if api.replaying:
-        payloads = _recorded(api, res, n)
+        payloads = _recorded(api, res, n, "PATCH" if updating else "POST")
         for bad in payloads:
             if not breaks_only(schema, bad, spec.constraint):
                 raise CassetteError(f"{api.cassette_path}: recorded payload {bad!r} no longer breaks exactly "
                                     f"{spec.constraint}; re-record")
     else:
         payloads = [invalid_payload(schema, base, spec.constraint) for base in valid_payloads(schema, n)]
-    for bad in payloads:
-        ex = api.post(res.path, {res.root: bad})
-        stray = created_id(ex, res)
-        if stray is not None:
-            discard(api, res, stray)
-        expect_status(ex, spec.status, spec.clause, f"create {spec.resource} breaking {spec.constraint}: {bad!r}")
-        body_data(ex, spec.clause)
+    if updating:
+        with created(api, res, sample(api, res)) as (ident, _):
+            for bad in payloads:
+                _refused(api, spec, api.patch(f"{res.path}/{ident}", res.wrap(bad)), bad)
+    else:
+        for bad in payloads:
+            ex = api.post(res.path, res.wrap(bad))
+            stray = created_id(ex, res)
+            if stray is not None:
+                discard(api, res, stray)
+            _refused(api, spec, ex, bad)
     _all_sent(api, len(payloads), n)
+
+
+def _refused(api: Api, spec: InvalidPayload, ex: Exchange, bad: Any) -> None:
+    what = f"{spec.action} {spec.resource} breaking {spec.constraint}: {bad!r}"
+    expect(not 200 <= ex.status < 300, spec.accepted_clause, f"{what} was accepted", ex, expected=spec.status,
+           actual=ex.status)
+    expect_error(api.contract, ex, spec.status, spec.error, spec.clause, what)
+    body_data(ex, spec.clause)
