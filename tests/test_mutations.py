@@ -6,21 +6,18 @@ contract failures (never harness errors), and a harmless rewrite must change not
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
 import ssl
-import threading
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import uvicorn
 from starlette.requests import Request
 from starlette.responses import Response
 
-from apiconform.sandbox.server import bind
+from apiconform.sandbox.server import serving_in_thread
 from apiconform.sandbox.tls import make_tls
 
 Mutation = Callable[[Request, int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -219,21 +216,8 @@ def proxy(upstream: str, upstream_ca: str, mutate: Mutation, tmp_path) -> Iterat
         status, out, body = mutate(request, upstream_response.status_code, out, upstream_response.content)
         await Response(body, status_code=status, headers=out)(scope, receive, send)
 
-    sock = bind(0)
-    own_url = f"https://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path))
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.02)
-    try:
+    with serving_in_thread(app, tls) as own_url:
         yield own_url, str(tls.ca_path)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def _run_through(mutation: Mutation, sandbox, suite_run, tmp_path):

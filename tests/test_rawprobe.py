@@ -6,7 +6,6 @@ serve the clean mite app behind a small ASGI change to show which clause head_li
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import ssl
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from apiconform.areas import formats
 from apiconform.client import Api, Target
@@ -27,7 +25,7 @@ from apiconform.recording import REPLAY_BASE, CassetteError, cassette, no_socket
 from apiconform.sandbox.mite import create_app
 from apiconform.sandbox.mite.render import error_response
 from apiconform.sandbox.runner import start_sandbox
-from apiconform.sandbox.server import bind
+from apiconform.sandbox.server import bind, serving_in_thread
 from apiconform.sandbox.tls import make_tls
 from apiconform.targets import credentials_from, replay_target, scrubber_for
 from apiconform.verdict import ContractViolation, HarnessError
@@ -188,20 +186,8 @@ def _probe_gone(app):
 @contextlib.contextmanager
 def _serving(app, tmp_path) -> Iterator[tuple[str, str]]:
     tls = make_tls(tmp_path / "tls")
-    sock = bind(0)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path))
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.02)
-    try:
-        yield f"https://127.0.0.1:{sock.getsockname()[1]}", str(tls.ca_path)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serving_in_thread(app, tls) as url:
+        yield url, str(tls.ca_path)
 
 
 @pytest.mark.parametrize("change,clause", [(_drop_etag, "mite.cond.etag"), (_probe_gone, "mite.status.200-read")])

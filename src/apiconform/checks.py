@@ -70,7 +70,7 @@ def expect_resource(contract: Contract, ex: Exchange, resource: Resource, clause
         check = listed(resource.root, schema, contract.lists) if many else wrapped(resource.root, schema)
         found = problems(data, check)
         if many and not found:
-            result = [resource.unwrap(item) for item in (data[contract.lists["items"]] if contract.lists else data)]
+            result = [resource.unwrap(item) for item in contract.list_entries(data)]
         else:
             result = resource.unwrap(data) if not found else None
     if found:

@@ -160,6 +160,10 @@ class Contract:
         """How a list travels: ``{}`` for a bare array, else its envelope (items, more, marker)."""
         return self.raw.get("lists", {})
 
+    def list_entries(self, data: Any) -> Any:
+        """The entries of a decoded JSON list: the array itself, or the items of its envelope."""
+        return data[self.lists["items"]] if self.lists else data
+
     def probe_error(self, how: str) -> str:
         """The error type a ``missing``, ``wrong``, ``malformed`` or ``revoked`` credential gets, if typed."""
         return str(self.auth_probes.get(f"{how}_error", ""))

@@ -99,6 +99,30 @@ def created_id(ex: Exchange, res: Resource) -> Ident | None:
     return item.get("id") if isinstance(item, dict) else None
 
 
+def still_listed(api: Api, res: Resource, items: list[dict[str, Any]], params: dict[str, Any]) -> Exchange | None:
+    """GET a single item of ``items`` (just listed with ``params``), trying the lowest id first.
+
+    The checks of one run share the target and create and delete their own records in
+    parallel, so a listed record can vanish before it is read. A 404 for a record that has left
+    the list too is that race, and the next record is tried; a 404 for a record that is still
+    listed is returned for the caller to fail. ``None``: every listed record vanished.
+    """
+    missing = api.contract.writes.get("missing_status", 404)
+    for ident in sorted(item["id"] for item in items):
+        ex = api.get(f"{res.path}/{ident}")
+        if ex.status != missing:
+            return ex
+        again = api.get(res.path, params=params)
+        try:
+            entries = api.contract.list_entries(again.data()) if again.status == 200 else [{"id": ident}]
+            listed = {res.unwrap(entry)["id"] for entry in entries}
+        except (ValueError, TypeError, KeyError):
+            listed = {ident}  # an unreadable list cannot show that the record left it
+        if ident in listed:
+            return ex
+    return None
+
+
 def as_credential(api: Api, credential: str) -> dict[str, str]:
     """Credentials of a second user, or skip when the target did not provide them."""
     key = api.target.credentials.get(credential)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -167,3 +168,26 @@ async def serve(
         await asyncio.gather(*tasks, return_exceptions=True)
         for sock in (https_sock, http_sock):
             sock.close()
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: ASGIApp, tls: TlsFiles) -> Iterator[str]:
+    """Serve `app` over HTTPS on a free loopback port from a thread of this process; yields its URL.
+
+    For apps that live beside a test (a mutating proxy, a one-off server): the bundled sandboxes
+    run in a process of their own through `runner.start_sandbox`.
+    """
+    sock = bind(0)
+    server = _Server(_config(app, tls))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        thread.join(0.02)
+    try:
+        if not server.started:
+            raise RuntimeError("the server stopped during startup")
+        yield f"https://{HOST}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
