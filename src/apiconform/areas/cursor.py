@@ -5,6 +5,7 @@ what must come back, and page through everything with ``page_size``: forward wit
 the end, back with ``before`` to the front. Other records may come and go meanwhile (other
 checks, other clients); only the check's own must each be seen exactly once, and no page may
 repeat an item of an earlier one. Every walk ends: each page must bring new items or be the last.
+``order`` says where new records appear: ``newest_first`` (at the front) or ``oldest_first``.
 """
 from __future__ import annotations
 
@@ -19,11 +20,15 @@ from apiconform.checks import expect, expect_error, expect_page, expect_status
 from apiconform.client import Api
 from apiconform.contract import ContractError, Resource
 
+ORDERS = ("newest_first", "oldest_first")
+
 
 def _rules(api: Api) -> dict[str, Any]:
     pg = api.contract.pagination
     if pg.get("style") != "cursor":
         raise ContractError(f"{api.contract.path}: [pagination] style is {pg.get('style')!r}, not 'cursor'")
+    if pg.get("order") not in ORDERS:
+        raise ContractError(f"{api.contract.path}: [pagination] order is {pg.get('order')!r}, not one of {ORDERS}")
     return pg
 
 
@@ -67,7 +72,9 @@ def _walk(api: Api, res: Resource, clause: str, direction: str, start: Ident | N
         forward = direction == "after"
         seen = seen + got if forward else got + seen
         if not more:
-            if seen:  # the far end: nothing may lie beyond it
+            # Nothing may lie beyond the end, if it is the old end: records others create meanwhile
+            # (other checks, other clients) appear at the new one.
+            if seen and forward == (pg["order"] == "newest_first"):
                 beyond, _ = _page(api, res, clause, {pg["limit"]: size, pg[direction]: seen[-1 if forward else 0]})
                 expect(not beyond, clause, f"has_more was false on {where}, yet {len(beyond)} items lie beyond it",
                        expected=[], actual=beyond)
@@ -88,14 +95,16 @@ def walk_after(api: Api, res_name: str, clause: str) -> None:
 
 
 def walk_before(api: Api, res_name: str, clause: str) -> None:
-    """From the check's oldest record back to the front with ``before``: every newer one exactly once."""
+    """From the check's last record in list order back to the front with ``before``: each of its
+    other records exactly once."""
     api.verifies(clause)
     res = resource(api, res_name)
     with seeded(api, res, "back") as ids:
-        seen = _walk(api, res, clause, "before", ids[0])
-        missing = [i for i in ids[1:] if i not in seen]
-        expect(not missing, clause, f"walking back left out {len(missing)} of the {len(ids) - 1} newer records the "
-               "check created", expected=ids[1:], actual=missing)
+        in_order = ids[::-1] if _rules(api)["order"] == "newest_first" else ids
+        seen = _walk(api, res, clause, "before", in_order[-1])
+        missing = [i for i in in_order[:-1] if i not in seen]
+        expect(not missing, clause, f"walking back left out {len(missing)} of the {len(ids) - 1} records the "
+               "check created before its cursor", expected=in_order[:-1], actual=missing)
 
 
 def after_and_before_refused(api: Api, res_name: str, clause: str) -> None:

@@ -101,7 +101,7 @@ def valid_updates_accepted(api: Api, res_name: str, n: int, clause: str) -> None
             for key, value in attrs.items():
                 expect(item.get(key) == value, clause, f"{res_name} read back after the update does not carry {key}",
                        back, expected=value, actual=item.get(key))
-    _all_sent(api, len(payloads), n)
+        _all_sent(api, len(payloads), n)  # before the cleanup, which a trimmed cassette lacks too
 
 
 def _still_valid(api: Api, attrs: Any, schema: dict[str, Any]) -> None:
@@ -128,13 +128,14 @@ def invalid_rejected(api: Api, spec: InvalidPayload, n: int) -> None:
         with created(api, res, sample(api, res)) as (ident, _):
             for bad in payloads:
                 _refused(api, spec, api.patch(f"{res.path}/{ident}", res.wrap(bad)), bad)
-    else:
-        for bad in payloads:
-            ex = api.post(res.path, res.wrap(bad))
-            stray = created_id(ex, res)
-            if stray is not None:
-                discard(api, res, stray)
-            _refused(api, spec, ex, bad)
+            _all_sent(api, len(payloads), n)  # before the cleanup, which a trimmed cassette lacks too
+        return
+    for bad in payloads:
+        ex = api.post(res.path, res.wrap(bad))
+        stray = created_id(ex, res)
+        if stray is not None:
+            discard(api, res, stray)
+        _refused(api, spec, ex, bad)
     _all_sent(api, len(payloads), n)
 
 

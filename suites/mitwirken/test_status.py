@@ -1,0 +1,18 @@
+"""Mitwirken status codes: 200 on reads, 404 not_found for unknown members and endpoints.
+
+401 and 403 are provoked by the auth checks, 400 and 422 by the invalid payloads; every
+response is also held to the allowed-status table and its error body to the typed errors.
+"""
+from apiconform.areas import access, reads
+
+
+def test_member_read_200(api):
+    reads.read_matches_schema(api, "members", "mitwirken.status.200-read")
+
+
+def test_unknown_member_404(api):
+    access.unknown_is_404(api, "members", "mitwirken.status.404-unknown")
+
+
+def test_unknown_endpoint_404(api):
+    access.unknown_endpoint_is_404(api, "mitwirken.status.404-unknown")

@@ -1,0 +1,104 @@
+"""Mitwirken's cassettes prove what they replay: damaged ones are an `error` naming the file, never a pass.
+
+The cases that mite's cassettes cannot show: update payloads replayed from recorded PATCHes (to
+a record whose id the recording chose), a refusal recorded only as metadata, and a cursor walk
+that no longer finds a page it asks for.
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from apiconform.paths import cassettes_dir
+from apiconform.recording import cassette_name
+
+Data = dict[str, Any]
+
+
+def _patches(data: Data) -> list[int]:
+    return [i for i, it in enumerate(data["interactions"]) if it["request"]["method"] == "PATCH"]
+
+
+def _last_update_trimmed(data: Data) -> str:
+    del data["interactions"][_patches(data)[-1]:]  # the last PATCH, its read-back and the cleanup
+    return "recorded 4 payloads, the check sends 5"
+
+
+def _update_added(data: Data) -> str:
+    data["interactions"].insert(_patches(data)[-1], copy.deepcopy(data["interactions"][_patches(data)[0]]))
+    return "recorded 6 payloads, the check sends 5"
+
+
+def _updates_removed(data: Data) -> str:
+    data["interactions"] = [it for it in data["interactions"] if it["request"]["method"] != "PATCH"]
+    return "recorded 0 payloads, the check sends 3"
+
+
+def _refusal_forgotten(data: Data) -> str:
+    data["metadata"].pop("refused")
+    return "GET /members is not in the cassette"
+
+
+def _page_lost(data: Data) -> str:
+    pages = [i for i, it in enumerate(data["interactions"]) if "after=" in it["request"]["uri"]]
+    del data["interactions"][pages[1]]
+    return "is not in the cassette"
+
+
+DAMAGES: dict[str, Callable[[Data], str]] = {
+    "test_payloads.py::test_valid_updates_accepted": _last_update_trimmed,
+    "test_payloads.py::test_invalid_payloads_refused[update-maxLength:last_name]": _updates_removed,
+    "test_auth.py::test_plain_http_refused": _refusal_forgotten,
+    "test_pagination.py::test_walk_after": _page_lost,
+}
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "cassettes"
+    shutil.copytree(cassettes_dir("mitwirken"), root / "mitwirken")
+    return root
+
+
+def _replay(tmp_path: Path, suite_run: Any, root: Path, tests: list[str]) -> tuple[Any, list[dict[str, Any]]]:
+    names = " or ".join(test.split("::")[1].split("[")[0] for test in tests)
+    proc, records = suite_run("mitwirken", tmp_path / "r", "--mode", "replay", "--cassette-dir", str(root), "-k", names)
+    return proc, [r for r in records if r["test"].removeprefix("suites/mitwirken/") in tests]
+
+
+def test_damaged_cassettes_are_errors_naming_the_file(tmp_path, suite_run):
+    root = _copy(tmp_path)
+    expected = {}
+    for test, damage in DAMAGES.items():
+        path = root / "mitwirken" / cassette_name(test)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        expected[f"suites/mitwirken/{test}"] = (path, damage(data))
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    proc, records = _replay(tmp_path, suite_run, root, list(DAMAGES))
+    assert sorted(r["test"] for r in records) == sorted(expected), proc.stdout[-3000:]
+    for record in records:
+        path, fragment = expected[record["test"]]
+        assert record["verdict"] == "error", (record["test"], record["verdict"], record["message"][:300])
+        assert fragment in record["message"], (record["test"], record["message"][:300])
+    assert proc.returncode == 1
+
+
+def test_an_added_update_is_an_error_before_anything_is_sent(tmp_path, suite_run):
+    root = _copy(tmp_path)
+    test = "test_payloads.py::test_valid_updates_accepted"
+    path = root / "mitwirken" / cassette_name(test)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fragment = _update_added(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _, records = _replay(tmp_path, suite_run, root, [test])
+    assert [(r["verdict"], fragment in r["message"]) for r in records] == [("error", True)]
+
+
+def test_an_undamaged_copy_replays_to_pass(tmp_path, suite_run):
+    """The control for the tests above: the same selection, undamaged, passes."""
+    proc, records = _replay(tmp_path, suite_run, _copy(tmp_path), list(DAMAGES))
+    assert len(records) == len(DAMAGES) and {r["verdict"] for r in records} == {"pass"}, proc.stdout[-3000:]
