@@ -20,6 +20,7 @@ from apiconform import xmlfmt
 from apiconform.contract import AuthVariant, Contract
 from apiconform.exchange import Exchange
 from apiconform.invariants import check_invariants
+from apiconform.rate import Budget, budget_for
 from apiconform.verdict import ContractViolation, HarnessError
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -61,6 +62,11 @@ class Api:
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def budget(self) -> Budget:
+        """The provider's rate budget, shared by every process of the run (a no-op without ``[rate_limit]``)."""
+        return budget_for(self.contract, self.target.base_url, self.target.kind, self.replaying)
 
     def verifies(self, *clauses: str) -> None:
         """Declare the clauses this check verifies (for checks parametrised at run time)."""
@@ -123,6 +129,7 @@ class Api:
         hdrs = dict(headers or {})
         query = dict(params or {})
         basic = None
+        secret: list[str] = []  # the credential values sent: the rate budget is per credential
         if auth:
             variant = self.contract.auth_variant(self.auth if auth is True else auth)
             creds = {**self.target.credentials, **(credentials or {})}
@@ -133,13 +140,15 @@ class Api:
             if urlsplit(url).scheme != "https":
                 raise HarnessError(f"refusing to send credentials over plain HTTP to {url}")
             basic = self._apply_auth(variant, hdrs, query, creds)
+            secret = [creds[c] for c in (variant.credential, variant.username, variant.password) if c]
         content = self._encode(body, raw, fmt, path)
         if content is not None and content_type:
             body_fmt = fmt if fmt in self.contract.formats["media_types"] else self.contract.formats["default"]
             hdrs.setdefault("Content-Type", content_type if isinstance(content_type, str)
                             else self.contract.media_type(body_fmt))
         try:
-            response = self._http.request(method, url, params=query or None, content=content, headers=hdrs, auth=basic)
+            response = self.budget.send(secret, lambda: self._http.request(
+                method, url, params=query or None, content=content, headers=hdrs, auth=basic))
         except httpx.TransportError as exc:
             raise HarnessError(f"{method} {url.split('?')[0]}: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # vcrpy's missing-cassette-entry and friends: harness, not contract
@@ -152,8 +161,7 @@ class Api:
         if auth:
             valid = {v for name, v in self.target.credentials.items()
                      if name in self.contract.credentials and not self.contract.credentials[name].refused}
-            used = [creds[c] for c in (variant.credential, variant.username, variant.password) if c]
-            if all(value in valid for value in used):
+            if all(value in valid for value in secret):
                 exchange.genuine_auth = variant.clause
         return self.check(exchange) if invariants else exchange
 
