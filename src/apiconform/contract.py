@@ -259,15 +259,15 @@ def load_contract(path: Path) -> Contract:
 
 def _rate_limit(table: dict[str, Any], path: Path) -> RateLimit:
     """``[rate_limit]``, complete and consistent: which fields are required follows from the headers named."""
-    def number(key: str, kind: type, low: float, high: float = float("inf")) -> Any:
+    def number(key: str, types: tuple[type, ...], low: float, high: float = float("inf")) -> Any:
         value = _need(table, key, "rate_limit", path)
-        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int) \
-                or not low <= value <= high:
-            raise ContractError(f"{path}: [rate_limit] {key} = {value!r} is not a {kind.__name__} in "
-                                f"[{low:g}, {high:g}]")
+        if isinstance(value, bool) or not isinstance(value, types) or not low <= value <= high:
+            raise ContractError(f"{path}: [rate_limit] {key} = {value!r} is not a number in [{low:g}, {high:g}]"
+                                + (" (an integer)" if types == (int,) else ""))
         return value
 
-    limit, window, status = number("limit", int, 1), number("window", float, 1e-3), number("status", int, 400, 599)
+    limit, status = number("limit", (int,), 1), number("status", (int,), 400, 599)
+    window = number("window", (int, float), 1e-3)
     parts = {}
     for name, allowed in (("headers", RATE_HEADERS), ("values", ("reset", "retry_after", "exempt")),
                           ("clauses", RATE_CLAUSES)):
