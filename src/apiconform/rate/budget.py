@@ -28,14 +28,14 @@ import httpx
 from pyrate_limiter import AbstractBucket, Rate, RateItem
 
 from apiconform.contract import Contract, RateLimit
+from apiconform.rate import headers
+from apiconform.rate.stores import Store, StoreError, open_store, store_error
+from apiconform.verdict import HarnessError
 
 if TYPE_CHECKING:
     from apiconform.exchange import Exchange
 
 Answer = TypeVar("Answer", httpx.Response, "Exchange")
-from apiconform.rate import headers
-from apiconform.rate.stores import Store, StoreError, open_store, store_error
-from apiconform.verdict import HarnessError
 
 MAX_RETRIES = 3  # an unplanned 429 is retried this often before the check ends as an error
 INFLIGHT_TTL = 60.0  # a request not answered by then (the client times out sooner) no longer blocks a lease
