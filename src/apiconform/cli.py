@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import subprocess
@@ -28,12 +29,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--report-dir", default="reports", help="where reports go (default: reports/)")
     run.add_argument("--fault", action="append", default=[], help="start the bundled sandbox with this fault")
     run.add_argument("--deviations", help="TOML file of this target's known deviations (see README)")
+    run.add_argument("--rate-store", default=os.environ.get("APICONFORM_RATE_STORE", "auto"),
+                     help="where the rate budget is shared: auto (default: a file store), a directory, or "
+                     "redis://host:port/db to share it with other machines")
+    run.add_argument("--rate-scale", type=float, default=1.0, metavar="N",
+                     help="run the sandbox's rate limit and the budget N times faster (default 1)")
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
 
     serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
     serve.add_argument("provider")
     serve.add_argument("--port", type=int, default=0, help="HTTPS port (default: a free one)")
     serve.add_argument("--fault", action="append", default=[], help="break one clause (see `apiconform faults`)")
+    serve.add_argument("--rate-scale", type=float, default=1.0, metavar="N",
+                       help="run the rate limit's clock N times faster (default 1: the documented rate)")
 
     faults = sub.add_parser("faults", help="list a sandbox's faults and the clause each one breaks")
     faults.add_argument("provider")
@@ -68,6 +76,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"apiconform: unknown fault(s) {', '.join(unknown)}; see `apiconform faults <provider>`",
                   file=sys.stderr)
             return 2
+    problem = _preflight(args, chosen)
+    if problem:
+        print(f"apiconform: {problem}", file=sys.stderr)
+        return 2
     report_dir = Path(args.report_dir).resolve()
     pytest_args = [str(suites_dir() / p) for p in chosen]
     pytest_args += ["-q", "--mode", args.mode, "--report-dir", str(report_dir), "--rootdir", str(project_root())]
@@ -83,6 +95,7 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["--sandbox-fault", fault]
     if args.deviations:
         pytest_args += ["--deviations", args.deviations]
+    pytest_args += ["--rate-store", args.rate_store, "--rate-scale", str(args.rate_scale)]
     pytest_args += args.pytest_args
     results = report_dir / "results.json"
     results.unlink(missing_ok=True)
@@ -91,10 +104,37 @@ def _run(args: argparse.Namespace) -> int:
     if results.exists():
         from apiconform.reports import render_summary_line
 
-        records = json.loads(results.read_text())["records"]
+        results_doc = json.loads(results.read_text())
+        records = results_doc["records"]
         print(f"\napiconform {args.mode}: {render_summary_line(records)}")
+        for provider, spent in results_doc.get("rate", {}).items():
+            print(f"rate {provider}: {spent['requests']} requests, {spent['planned_429']} planned 429, "
+                  f"{spent['unplanned_429']} unplanned 429, {spent['wall_s']:.1f} s (min {spent['min_wall_s']:.1f} s)")
         print(f"reports: {report_dir}/report.html, summary.md, results.json, junit.xml")
     return code
+
+
+def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
+    """A contract, --rate-scale or --rate-store that cannot work, as one line; checked before pytest writes anything."""
+    from apiconform.contract import ContractError, load_contract
+    from apiconform.paths import contract_path
+    from apiconform.rate import StoreError, check_store
+
+    try:
+        for provider in chosen:
+            load_contract(contract_path(provider))
+    except ContractError as exc:
+        return str(exc)
+    if not 0 < args.rate_scale < float("inf"):
+        return f"--rate-scale must be a positive number, not {args.rate_scale}"
+    if args.rate_scale != 1 and args.target == "live":
+        return "--rate-scale only speeds up a sandbox's clock; the live provider keeps its own"
+    if args.rate_store != "auto":
+        try:
+            check_store(args.rate_store)
+        except StoreError as exc:
+            return str(exc)
+    return None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -103,7 +143,9 @@ def _serve(args: argparse.Namespace) -> int:
     # SIGTERM stops the sandbox like Ctrl-C, from the first moment: also while it starts.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        handle = start_sandbox(args.provider, args.fault, port=args.port)
+        if not 0 < args.rate_scale < float("inf"):
+            raise SandboxError(f"--rate-scale must be a positive number, not {args.rate_scale}")
+        handle = start_sandbox(args.provider, args.fault, port=args.port, rate_scale=args.rate_scale)
     except (SandboxError, KeyError) as exc:
         print(f"apiconform: {exc}", file=sys.stderr)
         return 2
@@ -113,9 +155,10 @@ def _serve(args: argparse.Namespace) -> int:
         for name, value in handle.env.items():
             print(f"export {name}={shlex.quote(value)}")
         prefix = args.provider.upper().replace("-", "_")
+        scale = f" --rate-scale {args.rate_scale:g}" if args.rate_scale != 1 else ""
         print(f"# {args.provider} sandbox running (pid {handle.pid}); Ctrl-C stops it. With these exported:\n"
               f"#   apiconform run --provider {args.provider} --target \"${prefix}_BASE_URL\" "
-              f"--ca-bundle \"${prefix}_CA_BUNDLE\"", file=sys.stderr)
+              f"--ca-bundle \"${prefix}_CA_BUNDLE\"{scale}", file=sys.stderr)
         sys.stdout.flush()
         handle.process.wait()
     except KeyboardInterrupt:

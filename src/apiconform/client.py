@@ -20,6 +20,7 @@ from apiconform import rawprobe, xmlfmt
 from apiconform.contract import AuthVariant, Contract
 from apiconform.exchange import Exchange
 from apiconform.invariants import check_invariants
+from apiconform.rate import Budget, budget_for
 from apiconform.recording import PROBE_HEADER, CassetteError, refusal_key
 from apiconform.verdict import ContractViolation, HarnessError
 
@@ -86,6 +87,11 @@ class Api:
     def close(self) -> None:
         self._http.close()
 
+    @property
+    def budget(self) -> Budget:
+        """The provider's rate budget, shared by every process of the run (a no-op without ``[rate_limit]``)."""
+        return budget_for(self.contract, self.target.base_url, self.target.kind, self.replaying)
+
     def verifies(self, *clauses: str) -> None:
         """Declare the clauses this check verifies (for checks parametrised at run time)."""
         for clause in clauses:
@@ -143,15 +149,16 @@ class Api:
         ``raw`` is sent as is. ``content_type``: True sets the format's media type when a body
         is sent, a string sets that, False/None sends none.
         """
-        request, fmt, genuine = self._build(method, path, fmt=fmt, auth=auth, credentials=credentials, params=params,
-                                            body=body, raw=raw, content_type=content_type, headers=headers, base=base)
+        request, fmt, genuine, used = self._build(method, path, fmt=fmt, auth=auth, credentials=credentials,
+                                                  params=params, body=body, raw=raw, content_type=content_type,
+                                                  headers=headers, base=base)
         where = f"{method} {str(request.url).split('?')[0]}"
         key = refusal_key(method, str(request.url))
         if self.replaying and self.recorded_refusals.count(key) > self.refused.count(key):
             self.refused.append(key)  # a refusal leaves no interaction, only this mark in the metadata
             raise ConnectionRefused(f"{where}: connection refused, as recorded in {self.cassette_path}")
         try:
-            response = self._http.send(request)
+            response = self.budget.send(used, lambda: self._http.send(request))
         except httpx.TransportError as exc:
             refused = _refused(exc)
             if refused:
@@ -171,18 +178,20 @@ class Api:
         The exchange's ``body`` is every byte that came after the header block, unframed: what
         httpx never reads after a HEAD response or a 304. Takes :meth:`request`'s keywords.
         """
-        request, fmt, genuine = self._build(method, path, **kw, headers={**(headers or {}), "Connection": "close",
-                                                                          PROBE_HEADER: "raw"})
-        exchange = rawprobe.probe(request, fmt, self._ssl, self.cassette, self.cassette_path)
+        request, fmt, genuine, used = self._build(method, path, **kw, headers={**(headers or {}), "Connection": "close",
+                                                                                PROBE_HEADER: "raw"})
+        exchange = self.budget.send(used, lambda: rawprobe.probe(request, fmt, self._ssl, self.cassette,
+                                                                 self.cassette_path))
         return self._finish(exchange, genuine, invariants)
 
     def _build(self, method: str, path: str, *, fmt: str | None = None, auth: str | None | bool = True,
                credentials: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
                body: Any = None, raw: str | bytes | None = None, content_type: str | None | bool = True,
                headers: Mapping[str, str] | None = None, base: str | None = None
-               ) -> tuple[httpx.Request, str, str]:
-        """The request as it goes out, its format, and the clause of its auth variant when it
-        carries only the target's genuine credentials (else "")."""
+               ) -> tuple[httpx.Request, str, str, list[str]]:
+        """The request as it goes out, its format, the clause of its auth variant when it carries
+        only the target's genuine credentials (else ""), and the credential values it carries (the
+        rate budget is per credential)."""
         fmt = fmt or self.contract.formats.get("default", "json")
         url = self.url(path, fmt, base)
         hdrs = dict(headers or {})
@@ -206,7 +215,7 @@ class Api:
         request = self._http.build_request(method, url, params=query or None, content=content, headers=hdrs)
         if basic is not None:
             request = next(basic.auth_flow(request))
-        genuine = ""
+        genuine, used = "", []
         if auth:
             valid = {v for name, v in self.target.credentials.items()
                      if name in self.contract.credentials and not self.contract.credentials[name].refused}
@@ -215,7 +224,7 @@ class Api:
             # A role's documented refusal of this method is the contract's answer, not a refused credential.
             if all(value in valid for value in used) and all(self.contract.may(r, method) for r in roles):
                 genuine = variant.clause
-        return request, fmt, genuine
+        return request, fmt, genuine, used
 
     def _finish(self, exchange: Exchange, genuine: str, invariants: bool) -> Exchange:
         self.exchanges.append(exchange)

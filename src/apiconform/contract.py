@@ -104,6 +104,35 @@ class ListFilter:
     narrow: dict[str, Any] = field(default_factory=dict)  # extra query parameters for every request
 
 
+RESET_VALUES = ("delta-seconds", "epoch-seconds")
+RETRY_AFTER_VALUES = ("integer-seconds", "fractional-seconds")
+RATE_HEADERS = ("limit", "remaining", "reset", "retry_after", "used", "max", "exempt")
+RATE_CLAUSES = ("headers", "limit", "remaining", "reset", "exceeded", "retry")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The documented rate limit (``[rate_limit]``): what the budget paces by and the ratelimit area checks.
+
+    ``headers`` maps a role (limit, remaining, reset, retry_after, used, max, exempt) to the header
+    name the provider uses; ``values`` says what reset, retry-after and the exempt marker mean;
+    ``error`` lists fields the body of the exceeded response carries; ``clauses`` maps each
+    ratelimit check (headers, limit, remaining, reset, exceeded, retry) to its clause id.
+    """
+
+    limit: int  # requests per window, per credential
+    window: float  # seconds
+    status: int  # the status above the limit, e.g. 429
+    headers: dict[str, str]
+    values: dict[str, str]
+    error: dict[str, Any]
+    clauses: dict[str, str]
+
+    @property
+    def per_second(self) -> float:
+        return self.limit / self.window
+
+
 @dataclass
 class Contract:
     provider: str
@@ -127,6 +156,7 @@ class Contract:
     clauses: dict[str, Clause]
     path: Path
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    rate_limit: RateLimit | None = None  # None: the provider documents no rate limit
 
     @property
     def env_prefix(self) -> str:
@@ -279,9 +309,60 @@ def load_contract(path: Path) -> Contract:
         clauses=clauses,
         path=path,
         raw=raw,
+        rate_limit=_rate_limit(raw["rate_limit"], path) if "rate_limit" in raw else None,
     )
     _cross_check(contract)
     return contract
+
+
+def _rate_limit(table: dict[str, Any], path: Path) -> RateLimit:
+    """``[rate_limit]``, complete and consistent: which fields are required follows from the headers named."""
+    def number(key: str, types: tuple[type, ...], low: float, high: float = float("inf")) -> Any:
+        value = _need(table, key, "rate_limit", path)
+        if isinstance(value, bool) or not isinstance(value, types) or not low <= value <= high:
+            raise ContractError(f"{path}: [rate_limit] {key} = {value!r} is not a number in [{low:g}, {high:g}]"
+                                + (" (an integer)" if types == (int,) else ""))
+        return value
+
+    limit, status = number("limit", (int,), 1), number("status", (int,), 400, 599)
+    window = number("window", (int, float), 1e-3)
+    parts = {}
+    for name, allowed in (("headers", RATE_HEADERS), ("values", ("reset", "retry_after", "exempt")),
+                          ("clauses", RATE_CLAUSES)):
+        part = table.get(name, {})
+        if not isinstance(part, dict) or any(not isinstance(v, str) or not v for v in part.values()):
+            raise ContractError(f"{path}: [rate_limit.{name}] must map names to non-empty strings")
+        unknown = sorted(set(part) - set(allowed))
+        if unknown:
+            raise ContractError(f"{path}: [rate_limit.{name}] has unknown field(s) {', '.join(unknown)} "
+                                f"(known: {', '.join(allowed)})")
+        parts[name] = part
+    headers, values, clauses = parts["headers"], parts["values"], parts["clauses"]
+    # The budget needs to know what is left: a remaining count, or used and max (Hive).
+    if "used" in headers or "max" in headers:
+        _need(headers, "max" if "used" in headers else "used", "rate_limit.headers", path)
+    else:
+        _need(headers, "remaining", "rate_limit.headers", path)
+    meanings = {"reset": RESET_VALUES, "retry_after": RETRY_AFTER_VALUES, "exempt": None}
+    for role, allowed in meanings.items():
+        if role in headers:
+            value = _need(values, role, "rate_limit.values", path)
+            if allowed and value not in allowed:
+                raise ContractError(f"{path}: [rate_limit.values] {role} = {value!r} is not one of {allowed}")
+        elif role in values:
+            raise ContractError(f"{path}: [rate_limit.values] {role} describes a header [rate_limit.headers] "
+                                f"does not name")
+    needed = {"headers", "exceeded", "retry"}
+    needed |= {"limit"} if {"limit", "max"} & set(headers) else set()
+    needed |= {"remaining"} if {"remaining", "used"} & set(headers) else set()
+    needed |= {"reset"} if "reset" in headers else set()
+    for key in sorted(needed):
+        _need(clauses, key, "rate_limit.clauses", path)
+    error = table.get("error", {})
+    if not isinstance(error, dict):
+        raise ContractError(f"{path}: [rate_limit.error] must be a table of body fields")
+    return RateLimit(limit=limit, window=float(window), status=status, headers=headers, values=values,
+                     error=error, clauses=clauses)
 
 
 def _cross_check(c: Contract) -> None:
@@ -291,6 +372,7 @@ def _cross_check(c: Contract) -> None:
     for value in c.raw.get("invariants", {}).values():  # a clause id, or one per format
         named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
+    named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
     for clause_id in named:
         c.clause(clause_id)
     for a in c.auth:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from apiconform import deviations
+from apiconform import deviations, rate
 from apiconform.client import Api, Target
 from apiconform.contract import Contract, ContractError, suite_contract
 from apiconform.deviations import DeviationsError, load_deviations
@@ -65,6 +65,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--deviations", default=None, metavar="TOML",
                     help="known deviations of this target: failures on listed clauses are `expected`, and a "
                     "listed clause that no longer fails is reported")
+    group.addoption("--rate-store", default=os.environ.get("APICONFORM_RATE_STORE", "auto"), metavar="STORE",
+                    help="where the rate budget is shared: `auto` (default: a file store, per run for a sandbox, "
+                    "per user otherwise), a directory, or redis://host:port/db for several machines")
+    group.addoption("--rate-scale", type=float, default=1.0, metavar="N",
+                    help="run the sandbox's rate limit, and the budget, on a clock N times faster (default 1)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,10 +78,27 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("mode") == "replay":
         no_sockets.install()
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        _check_rate_options(config)
         run_dir = tempfile.mkdtemp(prefix="apiconform-run-")
         os.environ[RUN_DIR_ENV] = run_dir
         config.add_cleanup(lambda: shutil.rmtree(run_dir, ignore_errors=True))
         config.pluginmanager.register(_Collector(config, Path(run_dir)), "apiconform-collector")
+    run_dir = os.environ.get(RUN_DIR_ENV)
+    rate.configure(config.getoption("rate_store"), config.getoption("rate_scale"), Path(run_dir) if run_dir else None)
+
+
+def _check_rate_options(config: pytest.Config) -> None:
+    """Refuse a bad --rate-scale or an unreachable --rate-store before anything runs or is written."""
+    scale, store = config.getoption("rate_scale"), config.getoption("rate_store")
+    if not 0 < scale < float("inf"):
+        raise pytest.UsageError(f"--rate-scale must be a positive number, not {scale}")
+    if scale != 1 and config.getoption("target") == "live":
+        raise pytest.UsageError("--rate-scale only speeds up a sandbox's clock; the live provider keeps its own")
+    if store != "auto":
+        try:
+            rate.check_store(store)
+        except rate.StoreError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 _session_key = pytest.StashKey["_Session"]()
@@ -111,7 +133,7 @@ class _Session:
                 target = url_target(contract, opt("target"), opt("ca_bundle"))
             else:
                 try:
-                    target = sandbox_target(contract, tuple(opt("sandbox_fault")))
+                    target = sandbox_target(contract, tuple(opt("sandbox_fault")), opt("rate_scale"))
                 except SandboxError as exc:
                     self.failed[contract.provider] = f"{type(exc).__name__}: {exc}"
                     raise HarnessError(self.failed[contract.provider]) from None
@@ -282,6 +304,7 @@ class _Collector:
         self.run_dir = run_dir
         self.records: list[dict[str, Any]] = []
         self.red: list[dict[str, Any]] = []
+        self.rate_problems: list[str] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
@@ -289,6 +312,7 @@ class _Collector:
                 self.records.append(json.loads(value))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        spent = rate.collect(self.run_dir)  # before the run directory goes
         stop_shared_sandboxes(self.run_dir)
         records = _dedupe(self.records)
         listed = self.config.stash[_session_key].deviations
@@ -298,15 +322,18 @@ class _Collector:
         if report_dir and records:
             from apiconform.reports import write_reports
 
-            write_reports(records, Path(report_dir), mode=self.config.getoption("mode"))
+            write_reports(records, Path(report_dir), mode=self.config.getoption("mode"), rate=spent)
         self.red = [r for r in records if r["verdict"] in RED]
-        if self.red and session.exitstatus == 0:
+        self.rate_problems = rate.problems(spent)
+        if (self.red or self.rate_problems) and session.exitstatus == 0:
             session.exitstatus = 1
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         stale = [r for r in self.red if r["test"].split("::")[0] == self.config.getoption("deviations")]
         for record in stale:
             terminalreporter.write_line(f"apiconform: FAIL {record['message']}", red=True)
+        for problem in self.rate_problems:
+            terminalreporter.write_line(f"apiconform: {problem}", red=True)
 
 
 def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -154,12 +154,13 @@ def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str
 
 # -- results.json --------------------------------------------------------------------------
 
-def _results_json(records, mode, generated_at, clauses) -> str:
+def _results_json(records, mode, generated_at, clauses, rate) -> str:
     doc = {
         "generated_at": generated_at,
         "tool": f"apiconform {apiconform.__version__}",
         "mode": mode,
         "totals": dict(Counter(_verdict(r) for r in records)),
+        "rate": rate,
         "clauses": clauses,
         "records": records,
     }
@@ -214,13 +215,33 @@ def _junit_xml(by_provider, generated_at) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+# -- the rate budget ------------------------------------------------------------------------
+
+RATE_COLUMNS = ("requests", "planned_429", "unplanned_429", "wall_s", "min_wall_s")
+
+
+def _rate_rows(rate: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """One row per rate-limited provider: the counters, wall/min, and the pace it was held to."""
+    rows = []
+    for provider, r in sorted(rate.items()):
+        ratio = f"{r['wall_s'] / r['min_wall_s']:.2f}" if r.get("min_wall_s") else "-"
+        pace = f"{r.get('limit')}/{r.get('window_s'):g} s" + (f" (×{r['scale']:g})" if r.get("scale", 1) != 1 else "")
+        note = r.get("store_error") or r.get("store") or ""
+        rows.append([provider, *(str(r.get(c, "")) for c in RATE_COLUMNS), ratio, pace, note])
+    return rows
+
+
+RATE_HEAD = ["provider", "requests", "planned 429", "unplanned 429", "wall s", "min wall s", "wall/min", "pace",
+             "store"]
+
+
 # -- summary.md ----------------------------------------------------------------------------
 
 def _md(value: Any) -> str:
     return _first_line(value).replace("|", "\\|").replace("`", "'")
 
 
-def _summary_md(records, by_provider, mode) -> str:
+def _summary_md(records, by_provider, mode, rate) -> str:
     totals = Counter(_verdict(r) for r in records)
     cols = [v for v in _columns(totals) if totals[v]] or ["pass"]
 
@@ -237,6 +258,9 @@ def _summary_md(records, by_provider, mode) -> str:
     for provider, recs in by_provider.items():
         for area, c in _area_counts(recs).items():
             out.append(f"| {_md(provider)} | {_md(area)} | " + " | ".join(str(c[v]) for v in cols) + " |")
+    if rate:
+        out += ["", "## Rate budget", "", "| " + " | ".join(RATE_HEAD) + " |", "|---" * len(RATE_HEAD) + "|"]
+        out += ["| " + " | ".join(_md(v) for v in row) + " |" for row in _rate_rows(rate)]
     problems = [r for r in records if _verdict(r) in ("fail", "error")]
     if problems:
         out += ["", "## Failures", ""]
@@ -308,7 +332,7 @@ def _problem_html(r: dict[str, Any], clauses: dict[str, Any]) -> str:
     return "".join(parts) + "</div>"
 
 
-def _report_html(records, by_provider, clauses, mode, generated_at) -> str:
+def _report_html(records, by_provider, clauses, mode, generated_at, rate) -> str:
     totals = Counter(_verdict(r) for r in records)
     cols = _columns(totals)
     out = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -317,6 +341,15 @@ def _report_html(records, by_provider, clauses, mode, generated_at) -> str:
            f"{_e(generated_at)} · apiconform {_e(apiconform.__version__)}</p><p>"]
     out += [f'<span class="badge v-{_cls(v)}">{_e(v)}: {totals[v]}</span>' for v in cols if totals[v]]
     out.append("</p>")
+    if rate:
+        out.append('<h2 id="rate">Rate budget</h2><table class="rate"><tr>'
+                   + "".join(f"<th>{_e(h)}</th>" for h in RATE_HEAD) + "</tr>")
+        for row in _rate_rows(rate):
+            cells = [f"<td>{_e(v)}</td>" for v in row]
+            if int(row[3] or 0):  # unplanned 429s: a defect of the run
+                cells[3] = f'<td class="v-fail">{_e(row[3])}</td>'
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</table>")
     header = "".join(f'<th class="v-{_cls(v)}">{_e(v)}</th>' for v in cols)
     for provider, recs in by_provider.items():
         out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2><h3>Contract areas × verdicts</h3>'
@@ -355,8 +388,11 @@ def render_summary_line(records: list[dict[str, Any]]) -> str:
     return " | ".join(parts)
 
 
-def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str) -> dict[str, Path]:
+def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str,
+                  rate: dict[str, dict[str, Any]] | None = None) -> dict[str, Path]:
     """Write results.json, junit.xml, summary.md and report.html into ``out_dir``.
+
+    ``rate`` is the rate budget's counters by provider (:func:`apiconform.rate.collect`).
 
     Returns the written paths keyed ``json``, ``junit``, ``markdown``, ``html``.
     """
@@ -367,10 +403,10 @@ def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str) ->
     by_provider = _by_provider(records)
     clauses = _clauses(by_provider)
     files = {
-        "json": ("results.json", _results_json(records, mode, generated_at, clauses)),
+        "json": ("results.json", _results_json(records, mode, generated_at, clauses, rate or {})),
         "junit": ("junit.xml", _junit_xml(by_provider, generated_at)),
-        "markdown": ("summary.md", _summary_md(records, by_provider, mode)),
-        "html": ("report.html", _report_html(records, by_provider, clauses, mode, generated_at)),
+        "markdown": ("summary.md", _summary_md(records, by_provider, mode, rate or {})),
+        "html": ("report.html", _report_html(records, by_provider, clauses, mode, generated_at, rate or {})),
     }
     written: dict[str, Path] = {}
     for key, (name, text) in files.items():

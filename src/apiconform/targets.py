@@ -62,14 +62,14 @@ def _query_credential(contract: Contract, names: list[str]) -> str:
     return next((a.credential for a in contract.auth if a.kind == "query"), names[0] if names else "")
 
 
-def sandbox_target(contract: Contract, faults: tuple[str, ...]) -> Target:
-    env = shared_sandbox_env(contract.provider, faults)
+def sandbox_target(contract: Contract, faults: tuple[str, ...], rate_scale: float = 1.0) -> Target:
+    env = shared_sandbox_env(contract.provider, faults, rate_scale)
     prefix = contract.env_prefix
     return Target(kind="sandbox", base_url=env[f"{prefix}_BASE_URL"], credentials=credentials_from(contract, env),
                   ca_bundle=env.get(f"{prefix}_CA_BUNDLE"), http_url=env.get(f"{prefix}_HTTP_URL"), faults=faults)
 
 
-def shared_sandbox_env(provider: str, faults: tuple[str, ...]) -> dict[str, str]:
+def shared_sandbox_env(provider: str, faults: tuple[str, ...], rate_scale: float = 1.0) -> dict[str, str]:
     from apiconform.sandbox.runner import start_sandbox
 
     run_dir = Path(os.environ.get(RUN_DIR_ENV) or ".")
@@ -77,7 +77,7 @@ def shared_sandbox_env(provider: str, faults: tuple[str, ...]) -> dict[str, str]
     with FileLock(str(state) + ".lock"):
         if state.exists():
             return json.loads(state.read_text())["env"]
-        handle = start_sandbox(provider, faults, workdir=run_dir / f"sandbox-{provider}")
+        handle = start_sandbox(provider, faults, workdir=run_dir / f"sandbox-{provider}", rate_scale=rate_scale)
         state.write_text(json.dumps({"pid": handle.pid, "env": handle.env}))
         return handle.env
 

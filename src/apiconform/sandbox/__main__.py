@@ -1,4 +1,4 @@
-"""`python -m apiconform.sandbox PROVIDER [--port N] [--fault NAME ...] [--ready-file PATH] [--state-dir DIR]`
+"""`python -m apiconform.sandbox PROVIDER [--port N] [--fault NAME ...] [--rate-scale N] [--ready-file PATH] ...`
 
 Starts a sandbox, writes the ready file (JSON: provider, pid, env) atomically once both ports
 listen, and runs until SIGTERM/SIGINT.
@@ -30,9 +30,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="HTTPS port (0: pick a free one)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="switch on a fault (repeatable)")
+    parser.add_argument("--rate-scale", type=_scale, default=1.0, metavar="N",
+                        help="run the rate limit's clock N times faster (default 1: the documented rate)")
     parser.add_argument("--ready-file", type=Path, help="write {provider, pid, env} here once listening")
     parser.add_argument("--state-dir", type=Path, help="where ca.pem and the server key go (default: a temp dir)")
     return parser
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
 
 
 def write_ready_file(path: Path, payload: dict[str, Any]) -> None:
@@ -79,7 +91,7 @@ async def _run(module: Any, args: argparse.Namespace, faults: frozenset[str], tl
     credentials: dict[str, str] = {}
 
     def make_app(https_url: str) -> Any:
-        app, env = module.create_app(faults)
+        app, env = module.create_app(faults, rate_scale=args.rate_scale)
         app.state.base_url = https_url
         credentials.update(env)
         return app
@@ -91,6 +103,7 @@ async def _run(module: Any, args: argparse.Namespace, faults: frozenset[str], tl
             f"{prefix}_CA_BUNDLE": str(tls.ca_path),
             **credentials,
             "APICONFORM_FAULTS": ",".join(sorted(faults)),
+            "APICONFORM_RATE_SCALE": str(args.rate_scale),
         }
         payload = {"provider": args.provider, "pid": os.getpid(), "env": env}
         if args.ready_file is not None:

@@ -73,8 +73,10 @@ def _tail(path: Path, limit: int = 4000) -> str:
 
 
 def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0, timeout: float = 30,
-                  workdir: Path | None = None) -> SandboxHandle:
+                  workdir: Path | None = None, rate_scale: float = 1.0) -> SandboxHandle:
     """Spawn `python -m apiconform.sandbox`, wait for its ready file, return the handle.
+
+    ``rate_scale`` runs the sandbox's rate limit on a clock that many times faster.
 
     ``workdir`` (CA, ready file, logs) defaults to a fresh temp dir that ``stop()`` removes; a
     caller that passes its own (and stops the sandbox by pid) removes it itself.
@@ -85,7 +87,7 @@ def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0, time
     ready = workdir / "ready.json"
     stderr_path = workdir / "stderr.log"
     command = [sys.executable, "-m", "apiconform.sandbox", provider, "--port", str(port),
-               "--ready-file", str(ready), "--state-dir", str(workdir / "state")]
+               "--ready-file", str(ready), "--state-dir", str(workdir / "state"), "--rate-scale", str(rate_scale)]
     for fault in faults:
         command += ["--fault", fault]
     env = dict(os.environ)

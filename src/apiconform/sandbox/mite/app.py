@@ -76,8 +76,10 @@ async def handle(request: Request, store: Store, faults: frozenset[str], base_ur
         return render.error_response(error.fmt or fmt, error.status, error.message, faults)
 
 
-def create_app(faults: frozenset[str]) -> tuple[Starlette, dict[str, str]]:
+def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlette, dict[str, str]]:
     """A fresh account and the app serving it; plus the env vars naming its credentials.
+
+    ``rate_scale`` is part of every sandbox's signature; mite documents no rate limit, so it changes nothing.
 
     The server sets `app.state.base_url` (the https URL) once it knows its port; the app
     needs it for absolute Location headers.
