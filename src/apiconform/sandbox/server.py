@@ -35,7 +35,10 @@ STRAY_BODY = "apiconform.stray_body"  # scope key: bytes the server writes after
 
 
 def bind(port: int = 0, listen: bool = True) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on accepted sockets whose proto
+    # says TCP, and with Nagle on, every answer after the first on a keep-alive connection waited ~40 ms
+    # for the client's delayed ACK between its header and body writes.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
     if listen:
