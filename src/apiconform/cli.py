@@ -81,21 +81,23 @@ def _run(args: argparse.Namespace) -> int:
         print(f"apiconform: {problem}", file=sys.stderr)
         return 2
     report_dir = Path(args.report_dir).resolve()
+    # Plugin options as --name=value: pytest finds its rootdir and ini file before it knows them, and
+    # would take a separate value that is an existing path (a report dir, a CA bundle) for a test path.
     pytest_args = [str(suites_dir() / p) for p in chosen]
-    pytest_args += ["-q", "--mode", args.mode, "--report-dir", str(report_dir), "--rootdir", str(project_root())]
+    pytest_args += ["-q", f"--mode={args.mode}", f"--report-dir={report_dir}", f"--rootdir={project_root()}"]
     if args.workers not in ("0", 0):
         pytest_args += ["-n", str(args.workers)]
     else:
         pytest_args += ["-p", "no:xdist"]
     if args.target:
-        pytest_args += ["--target", args.target]
+        pytest_args += [f"--target={args.target}"]
     if args.ca_bundle:
-        pytest_args += ["--ca-bundle", args.ca_bundle]
+        pytest_args += [f"--ca-bundle={args.ca_bundle}"]
     for fault in args.fault:
-        pytest_args += ["--sandbox-fault", fault]
+        pytest_args += [f"--sandbox-fault={fault}"]
     if args.deviations:
-        pytest_args += ["--deviations", args.deviations]
-    pytest_args += ["--rate-store", args.rate_store, "--rate-scale", str(args.rate_scale)]
+        pytest_args += [f"--deviations={args.deviations}"]
+    pytest_args += [f"--rate-store={args.rate_store}", f"--rate-scale={args.rate_scale}"]
     pytest_args += args.pytest_args
     results = report_dir / "results.json"
     results.unlink(missing_ok=True)
