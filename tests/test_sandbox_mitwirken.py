@@ -1,8 +1,9 @@
-"""The bundled Mitwirken sandbox, end to end over real HTTPS: its keys, members, pages and errors."""
+"""The bundled Mitwirken sandbox, end to end over real HTTPS: its keys, members, pages, errors and rate limit."""
 
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -11,10 +12,12 @@ import pytest
 from apiconform.sandbox import fault_catalogue
 from apiconform.sandbox.runner import SandboxHandle, start_sandbox
 
+UNLIMITED = 10_000  # a rate-limit clock this much faster: its 2 per second no longer get in the way
+
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox("mitwirken") as handle:
+    with start_sandbox("mitwirken", rate_scale=UNLIMITED) as handle:
         yield handle
 
 
@@ -104,6 +107,23 @@ def test_cursor_pages(sandbox: SandboxHandle) -> None:
             assert _error(c.get("/members", params=params)) == (400, "validation_error"), params
 
 
+def test_two_requests_per_second_and_key() -> None:
+    """At the documented rate: a third request within the second gets a typed 429 with retry-after; the
+    restricted key has a window of its own; after retry-after the full key is served again."""
+    with start_sandbox("mitwirken") as handle, client(handle) as full, \
+            client(handle, key="MITWIRKEN_RESTRICTED_API_KEY") as restricted:
+        answers = [full.get("/members") for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert [a.headers["ratelimit-remaining"] for a in answers] == ["1", "0", "0"]
+        assert {a.headers["ratelimit-limit"] for a in answers} == {"2"}
+        assert {a.headers["ratelimit-reset"] for a in answers} == {"1"}
+        assert "retry-after" not in answers[0].headers and answers[2].headers["retry-after"] == "1"
+        assert _error(answers[2]) == (429, "rate_limit_exceeded")
+        assert restricted.get("/members").status_code == 200
+        time.sleep(float(answers[2].headers["retry-after"]))
+        assert full.get("/members").status_code == 200
+
+
 def test_plain_http_is_refused(sandbox: SandboxHandle) -> None:
     with pytest.raises(httpx.ConnectError):
         httpx.get(sandbox.env["MITWIRKEN_HTTP_URL"] + "/members", timeout=10)
@@ -112,9 +132,24 @@ def test_plain_http_is_refused(sandbox: SandboxHandle) -> None:
 def test_faults_change_behaviour() -> None:
     names = [f.name for f in fault_catalogue("mitwirken")]
     assert len(names) == len(set(names)) and "after-includes-cursor" in names
-    with start_sandbox("mitwirken", ["plain-http-served", "error-body-untyped"]) as handle:
+    with start_sandbox("mitwirken", ["plain-http-served", "error-body-untyped"], rate_scale=UNLIMITED) as handle:
         plain = httpx.get(handle.env["MITWIRKEN_HTTP_URL"] + "/members",
                           headers={"Authorization": f"Bearer {handle.env['MITWIRKEN_API_KEY']}"}, timeout=10)
         assert plain.status_code == 200 and plain.json()["object"] == "list"
         with client(handle, key=None) as anon:
             assert anon.get("/members").json() == {"error": "Missing API key in the authorization header."}
+
+
+def test_a_real_target_differs_on_assumptions_and_fails_on_documented_clauses(tmp_path, suite_run) -> None:
+    """Against a URL, the template's cursor pages (assumed) answered otherwise are `differs`, while a
+    documented 404 answered otherwise stays a `fail`."""
+    with start_sandbox("mitwirken", ["after-includes-cursor", "unknown-id-400"], rate_scale=10) as handle:
+        env = dict(handle.env)
+        proc, records = suite_run("mitwirken", tmp_path, "--target", env["MITWIRKEN_BASE_URL"], "--ca-bundle",
+                                  env["MITWIRKEN_CA_BUNDLE"], "--rate-scale", "10", "-k",
+                                  "test_pagination or test_unknown_member", env=env)
+    verdicts = {r["name"]: (r["verdict"], r["violated"]) for r in records}
+    assert verdicts.pop("test_walk_after") == ("differs", "mitwirken.page.walk")
+    assert verdicts.pop("test_unknown_member_404") == ("fail", "mitwirken.status.404-unknown")
+    assert set(verdicts.values()) == {("pass", None)} and len(verdicts) == 4
+    assert proc.returncode == 1

@@ -29,6 +29,7 @@ class Reading:
     exempt: bool = False
     missing: list[str] = field(default_factory=list)  # documented headers that are absent
     problems: list[str] = field(default_factory=list)  # headers present but not as the contract defines them
+    negative: list[str] = field(default_factory=list)  # those of the problems that are a value below zero
 
     def reset_in(self, scale: float = 1.0, now: float | None = None) -> float | None:
         """Seconds on the target's clock until the window resets."""
@@ -66,7 +67,8 @@ def read(rl: RateLimit, status: int, headers: Mapping[str, str]) -> Reading:
             out.problems.append(f"{names[role]}: {text!r} is not {'a number' if fractional else 'an integer'}")
             return None
         if text.startswith("-"):
-            out.problems.append(f"{names[role]}: {text!r} is below zero")
+            out.negative.append(f"{names[role]}: {text!r} is below zero")
+            out.problems.append(out.negative[-1])
         return float(text)
 
     def present(role: str) -> float | None:

@@ -99,7 +99,9 @@ class RateLimitMiddleware:
         over = count >= c.limit and NOT_ENFORCED not in c.faults
         count += 1
         self._windows[key] = (start, count if not over or REMAINING_NEGATIVE in c.faults else c.limit)
-        left = (start + c.window / c.scale - now) * c.scale  # sandbox seconds until the window resets
+        # Sandbox seconds until the window resets, rounded to the microsecond: on a scaled clock the float
+        # arithmetic makes a full window 1.0000000000000009, which whole-second headers would round up to 2.
+        left = round((start + c.window / c.scale - now) * c.scale, 6)
         headers = self._headers(count, left, over)
         if over:
             response = c.error(left)

@@ -1,7 +1,10 @@
 """The Mitwirken sandbox as one Starlette app: a catch-all that authenticates, then dispatches.
 
-Order of refusal (providers/mitwirken.md §10): no key 401, an invalid key 403, a restricted key
-doing anything but getting members 401 restricted_api_key; then the endpoint (404 not_found).
+In front of it the shared rate-limit block (sandbox/ratelimit.py): 2 requests per second and
+key (seeds/000 Rate limit; per key is assumed), IETF ratelimit-* headers on every answer and
+retry-after only on the 429. Then, in order (providers/mitwirken.md §10): no key 401, an
+invalid key 403, a restricted key doing anything but getting members 401 restricted_api_key;
+then the endpoint (404 not_found).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -21,12 +25,15 @@ from apiconform.sandbox.mitwirken.errors import (
     error_response,
     invalid_api_key,
     missing_api_key,
+    rate_limit_exceeded,
     restricted_api_key,
 )
 from apiconform.sandbox.mitwirken.handlers import Ctx, dispatch
+from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
 
 KEY_PREFIX = "mit_"
 READ = "read"
+RATE_LIMIT, RATE_WINDOW = 2, 1.0  # requests per window (seconds), per key
 log = logging.getLogger(__name__)
 
 
@@ -67,8 +74,12 @@ async def handle(request: Request, ctx: Ctx, keys: bearer.Keyring) -> Response:
         return error_response(error, ctx.faults)
 
 
-def create_app(faults: frozenset[str]) -> tuple[Starlette, dict[str, str]]:
-    """A fresh account (24 members, three keys) and the app serving it; plus the env naming the keys."""
+def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlette, dict[str, str]]:
+    """A fresh account (24 members, three keys) and the app serving it; plus the env naming the keys.
+
+    ``rate_scale`` runs the rate limit's clock that many times faster (its headers still read as
+    at the documented rate).
+    """
     faults = frozenset(faults)
     store = members.seed()
     keys = bearer.Keyring(KEY_PREFIX)
@@ -83,7 +94,9 @@ def create_app(faults: frozenset[str]) -> tuple[Starlette, dict[str, str]]:
             raise
         await response(scope, receive, send)
 
-    app = Starlette(routes=[Mount("/", app=endpoint)])
+    limited = RateLimitConfig(limit=RATE_LIMIT, window=RATE_WINDOW, scale=rate_scale, faults=faults,
+                              error=lambda _retry_after: error_response(rate_limit_exceeded(), faults))
+    app = Starlette(routes=[Mount("/", app=endpoint)], middleware=[Middleware(RateLimitMiddleware, config=limited)])
     app.state.base_url = "https://127.0.0.1"
     return app, {"MITWIRKEN_API_KEY": full.value, "MITWIRKEN_RESTRICTED_API_KEY": restricted.value,
                  "MITWIRKEN_REVOKED_API_KEY": revoked.value}

@@ -17,6 +17,8 @@ INVALID_API_KEY = "API key is invalid."
 ENDPOINT_MISSING = "The requested endpoint does not exist."
 MEMBER_MISSING = "Member not found."
 MISSING_FIELDS = "The request body is missing one or more required fields: {}."
+RATE_LIMIT_EXCEEDED = ("Too many requests. Please limit the number of requests per second. Or contact support to "
+                       "increase rate limit.")  # the template's rate_limit_exceeded (dossier §4, R2)
 HEADERS = {"Server": "apiconform-sandbox", "Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
 
 
@@ -44,6 +46,10 @@ def restricted_api_key() -> ApiError:
 
 def endpoint_missing() -> ApiError:
     return ApiError(404, "not_found", ENDPOINT_MISSING)
+
+
+def rate_limit_exceeded() -> ApiError:
+    return ApiError(429, "rate_limit_exceeded", RATE_LIMIT_EXCEEDED)
 
 
 def invalid(message: str) -> ApiError:

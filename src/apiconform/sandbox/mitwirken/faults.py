@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from apiconform.sandbox import cursor
+from apiconform.sandbox import cursor, ratelimit
 from apiconform.sandbox.faults import Fault
 from apiconform.sandbox.server import PLAIN_HTTP_FAULT
+
+# The rate-limit block's faults, by the ratelimit check each breaks (suites/mitwirken [rate_limit.clauses]).
+RATE_CLAUSES = {"headers": "mitwirken.rate.headers", "limit": "mitwirken.rate.limit",
+                "remaining": "mitwirken.rate.remaining", "reset": "mitwirken.rate.reset",
+                "exceeded": "mitwirken.rate.429", "retry": "mitwirken.rate.retry-after"}
 
 FAULTS: list[Fault] = [
     Fault("full-key-refused", "mitwirken.auth.bearer", "The full-access key is refused with 403, like an invalid one."),
@@ -34,4 +39,5 @@ FAULTS: list[Fault] = [
     Fault(cursor.AFTER_AND_BEFORE_ACCEPTED, "mitwirken.page.exclusive", "after and before together are accepted (after wins)."),
     Fault(cursor.LIMIT_UNBOUNDED, "mitwirken.page.limit", "limit above 100 is accepted."),
     Fault(cursor.DEFAULT_LIMIT_ALL, "mitwirken.page.limit", "A list without limit returns every member on one page."),
+    *[Fault(flag, RATE_CLAUSES[check], f"{what[0].upper()}{what[1:]}.") for flag, (check, what) in ratelimit.FAULTS.items()],
 ]
