@@ -352,6 +352,18 @@ def test_unplanned_429_is_waited_out_retried_and_counted(tmp_path, budget_settin
     assert rate.collect(SETTINGS.run_dir)["rt"]["unplanned_429"] == 1
 
 
+def test_budget_off_paces_nothing_retries_nothing_and_counts(tmp_path, budget_settings):
+    """`--rate-store off` (the pacing benchmark's control run): a burst goes out at once and its 429s are counted."""
+    budget_settings(store="off")
+    with serve(tmp_path, window=10.0) as server:
+        api = api_for(write_contract(tmp_path / "rt", window=10.0), server)
+        statuses = [api.get("ping", invariants=False).status for _ in range(LIMIT + 2)]
+        api.close()
+    assert statuses == [200] * LIMIT + [429, 429] and server.statuses() == statuses  # no retry
+    counters = api.budget.counters
+    assert (counters.requests, counters.unplanned_429, counters.store) == (LIMIT + 2, 2, "off")
+
+
 @pytest.mark.parametrize("flag", [ratelimit.HEADERS_MISSING, ratelimit.HEADERS_GARBLED])
 def test_without_usable_headers_the_budget_keeps_the_documented_rate(tmp_path, budget_settings, flag):
     budget_settings()

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--deviations", help="TOML file of this target's known deviations (see README)")
     run.add_argument("--rate-store", default=os.environ.get("APICONFORM_RATE_STORE", "auto"),
                      help="where the rate budget is shared: auto (default: a file store), a directory, or "
-                     "redis://host:port/db to share it with other machines")
+                     "redis://host:port/db to share it with other machines, or off (count only: no pacing, no retries)")
     run.add_argument("--rate-scale", type=float, default=1.0, metavar="N",
                      help="run the sandbox's rate limit and the budget N times faster (default 1)")
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")

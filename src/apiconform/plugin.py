@@ -67,7 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "listed clause that no longer fails is reported")
     group.addoption("--rate-store", default=os.environ.get("APICONFORM_RATE_STORE", "auto"), metavar="STORE",
                     help="where the rate budget is shared: `auto` (default: a file store, per run for a sandbox, "
-                    "per user otherwise), a directory, or redis://host:port/db for several machines")
+                    "per user otherwise), a directory, redis://host:port/db for several machines, or `off` "
+                    "(no pacing and no retries, only counting: to measure what the budget saves)")
     group.addoption("--rate-scale", type=float, default=1.0, metavar="N",
                     help="run the sandbox's rate limit, and the budget, on a clock N times faster (default 1)")
 

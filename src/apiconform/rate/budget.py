@@ -40,6 +40,7 @@ Answer = TypeVar("Answer", httpx.Response, "Exchange")
 MAX_RETRIES = 3  # an unplanned 429 is retried this often before the check ends as an error
 INFLIGHT_TTL = 60.0  # a request not answered by then (the client times out sooner) no longer blocks a lease
 COUNTERS_DIR = "rate-counters"
+OFF = "off"  # --rate-store off: no budget, only counting (a benchmark's control run)
 
 
 @dataclass
@@ -82,6 +83,8 @@ def store_spec(target_kind: str) -> str:
 
 def check_store(spec: str) -> None:
     """Open and close the store, so an unreachable one is refused before anything runs (StoreError)."""
+    if spec == OFF:
+        return
     open_store(str(user_store_dir()) if spec == "auto" else spec).close()
 
 
@@ -97,14 +100,15 @@ def budget_for(contract: Contract, base_url: str, target_kind: str, replaying: b
     if key not in _budgets:
         rl = contract.rate_limit
         store = None
-        if rl is not None and not replaying:
+        if rl is not None and not replaying and SETTINGS.store != OFF:
             try:
                 store = _store(store_spec(target_kind))
             except StoreError as exc:
                 raise HarnessError(str(exc)) from None
         counters = SETTINGS.run_dir / COUNTERS_DIR if SETTINGS.run_dir and rl is not None else None
         _budgets[key] = Budget(rl, contract.provider, base_url, target_kind, store, replaying,
-                               scale=1.0 if replaying else SETTINGS.scale, counters_dir=counters)
+                               scale=1.0 if replaying else SETTINGS.scale, counters_dir=counters,
+                               pacing=SETTINGS.store != OFF)
     return _budgets[key]
 
 
@@ -137,8 +141,9 @@ class Budget:
     provider: str
     base_url: str
     target_kind: str
-    store: Store | None  # None: replay, or no rate limit
+    store: Store | None  # None: replay, no rate limit, or pacing off
     replaying: bool = False  # nothing waits
+    pacing: bool = True  # False (`--rate-store off`): count only; nothing waits or is retried
     scale: float = 1.0
     counters_dir: Path | None = None
     scope: str = field(init=False, default="")  # the target: holds and the lease are per scope
@@ -153,7 +158,7 @@ class Budget:
         self.scope = _digest(self.provider, self.base_url)
         if self.rl is not None:
             self.counters = Counters(self.provider, self.target_kind, self.rl.limit, self.window,
-                                     self.scale, self.store.name if self.store else "")
+                                     self.scale, self.store.name if self.store else ("" if self.pacing else OFF))
 
     # -- time ------------------------------------------------------------------------
     @property
@@ -293,7 +298,7 @@ class Budget:
         elif reading.remaining == 0 and not reading.exempt:  # the target says nothing is left: everyone waits
             self._hold(now + (self.real(reset) if reset is not None else self.window) + self.margin)
         self._flush()
-        return exceeded and self._owner is None
+        return exceeded and self._owner is None and self.pacing
 
     def _hold(self, until: float) -> None:
         if self.store is not None:
