@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from apiconform.contract import ContractError, load_contract
+from apiconform.contract.model import ContractError, load_contract
+from apiconform.contract.schemas import load_schema
 from apiconform.paths import contract_path
-from apiconform.schemas import load_schema
 
 MITE = contract_path("mite")
 MITWIRKEN = contract_path("mitwirken")

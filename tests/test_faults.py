@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from apiconform.contract import load_contract
+from apiconform.contract.model import load_contract
 from apiconform.paths import contract_path
 from apiconform.sandbox import PROVIDERS, fault_catalogue
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from apiconform.contract import load_contract
+from apiconform.checks.generate import SchemaNotSupported, breaks_only, invalid_payload, strategy, valid_payloads
+from apiconform.contract.model import load_contract
+from apiconform.contract.schemas import load_schema, problems
 from apiconform.paths import contract_path
-from apiconform.payloads import SchemaNotSupported, breaks_only, invalid_payload, strategy, valid_payloads
-from apiconform.schemas import load_schema, problems
 
 CONTRACT = load_contract(contract_path("mite"))
 CREATE = [r for r in CONTRACT.resources.values() if r.create_schema]

@@ -32,11 +32,11 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from apiconform import rate
-from apiconform.client import Api, Target
-from apiconform.contract import load_contract
-from apiconform.rate.budget import SETTINGS
-from apiconform.rate.stores import RedisStore, StoreError
+from apiconform.contract.model import load_contract
+from apiconform.http import rate
+from apiconform.http.client import Api, Target
+from apiconform.http.rate.budget import SETTINGS
+from apiconform.http.rate.stores import RedisStore, StoreError
 from apiconform.sandbox import ratelimit
 from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
 from apiconform.sandbox.server import bind

@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from apiconform import rate
-from apiconform.client import Api, Target
-from apiconform.contract import ContractError, RateLimit, load_contract
+from apiconform.contract.model import ContractError, RateLimit, load_contract
+from apiconform.http import rate
+from apiconform.http.client import Api, Target
+from apiconform.http.rate.budget import SETTINGS
 from apiconform.paths import contract_path
-from apiconform.rate.budget import SETTINGS
-from apiconform.reports import write_reports
+from apiconform.report.files import write_reports
 from apiconform.sandbox.runner import start_sandbox
 
 RATE_CLAUSES = ("headers", "limit", "remaining", "reset", "exceeded", "retry")

@@ -16,18 +16,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from apiconform.areas import formats
-from apiconform.client import Api, Target
-from apiconform.contract import Contract, load_contract
+from apiconform.checks import formats
+from apiconform.contract.model import Contract, load_contract
+from apiconform.http.client import Api, Target
+from apiconform.http.rawprobe import parse, send
+from apiconform.http.targets import credentials_from, replay_target, scrubber_for
 from apiconform.paths import contract_path
-from apiconform.rawprobe import parse, send
-from apiconform.recording import REPLAY_BASE, CassetteError, cassette, no_sockets, recorder
+from apiconform.record.cassettes import REPLAY_BASE, CassetteError, cassette, no_sockets, recorder
 from apiconform.sandbox.mite import create_app
 from apiconform.sandbox.mite.render import error_response
 from apiconform.sandbox.runner import start_sandbox
 from apiconform.sandbox.server import bind, serving_in_thread
 from apiconform.sandbox.tls import make_tls
-from apiconform.targets import credentials_from, replay_target, scrubber_for
 from apiconform.verdict import ContractViolation, HarnessError
 
 PROBE = "myself"

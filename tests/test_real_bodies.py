@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from apiconform.contract import load_contract
+from apiconform.contract.model import load_contract
+from apiconform.contract.schemas import listed, load_schema, problems, wrapped
 from apiconform.paths import contract_path
-from apiconform.schemas import listed, load_schema, problems, wrapped
 
 CONTRACT = load_contract(contract_path("mite"))
 

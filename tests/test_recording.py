@@ -8,8 +8,8 @@ import pytest
 from vcr.request import Request
 
 from apiconform.paths import cassettes_dir
-from apiconform.recording import cassette, check_cassette, make_persister, recorder
-from apiconform.scrub import Scrubber, SecretLeak
+from apiconform.record.cassettes import cassette, check_cassette, make_persister, recorder
+from apiconform.record.scrub import Scrubber, SecretLeak
 
 AUTH_TEST = "suites/mite/test_auth.py::test_variant_authenticates[basic]"
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from apiconform.paths import cassettes_dir
-from apiconform.recording import cassette_name
+from apiconform.record.cassettes import cassette_name
 
 Data = dict[str, Any]
 

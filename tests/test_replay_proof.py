@@ -21,13 +21,13 @@ import httpx
 import pytest
 import yaml
 
-from apiconform import client as client_module
-from apiconform.areas import auth, payloads
-from apiconform.client import Api, ConnectionRefused, Target
-from apiconform.contract import load_contract
+from apiconform.checks import auth, payloads
+from apiconform.contract.model import load_contract
+from apiconform.http import client as client_module
+from apiconform.http.client import Api, ConnectionRefused, Target
+from apiconform.http.targets import replay_target, scrubber_for
 from apiconform.paths import cassettes_dir, contract_path
-from apiconform.recording import cassette, cassette_name, recorder
-from apiconform.targets import replay_target, scrubber_for
+from apiconform.record.cassettes import cassette, cassette_name, recorder
 from apiconform.verdict import ContractViolation, HarnessError
 
 CONTRACT = load_contract(contract_path("mite"))

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from apiconform.reports import write_reports
+from apiconform.report.files import write_reports
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 # .ci/run sets this once it has Chromium: there a browser that is missing or cannot start is a

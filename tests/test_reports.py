@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from apiconform.reports import render_summary_line, write_reports
+from apiconform.report.files import render_summary_line, write_reports
 
 EVIL = "<script>alert('x')</script>"
 

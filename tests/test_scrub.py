@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from apiconform.scrub import REDACTED, Scrubber, SecretLeak
+from apiconform.record.scrub import REDACTED, Scrubber, SecretLeak
 
 SECRETS = {"api_key": "0f1e2d3c4b5a6978", "password": "p@ss word/+x", "email": "a@b.example"}
 

@@ -5,10 +5,10 @@ import socket
 
 import pytest
 
-from apiconform.areas.common import discard
-from apiconform.client import Api, Target
-from apiconform.contract import load_contract
-from apiconform.deviations import stale
+from apiconform.checks.common import discard
+from apiconform.contract.deviations import stale
+from apiconform.contract.model import load_contract
+from apiconform.http.client import Api, Target
 from apiconform.paths import contract_path
 from apiconform.verdict import ContractViolation, HarnessError
 

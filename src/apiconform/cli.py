@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from apiconform.paths import project_root, providers, suites_dir
-from apiconform.recording import MODES
+from apiconform.record.cassettes import MODES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     # A child pytest, so the plugin is imported (and assertion-rewritten) by pytest itself.
     code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args])
     if results.exists():
-        from apiconform.reports import render_summary_line
+        from apiconform.report.files import render_summary_line
 
         results_doc = json.loads(results.read_text())
         records = results_doc["records"]
@@ -118,9 +118,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
     """A contract, --rate-scale or --rate-store that cannot work, as one line; checked before pytest writes anything."""
-    from apiconform.contract import ContractError, load_contract
+    from apiconform.contract.model import ContractError, load_contract
+    from apiconform.http.rate import StoreError, check_store
     from apiconform.paths import contract_path
-    from apiconform.rate import StoreError, check_store
 
     try:
         for provider in chosen:

@@ -17,12 +17,22 @@ from typing import Any
 
 import pytest
 
-from apiconform import deviations, rate
-from apiconform.client import Api, Target
-from apiconform.contract import Contract, ContractError, suite_contract
-from apiconform.deviations import DeviationsError, load_deviations
+from apiconform.contract import deviations
+from apiconform.contract.deviations import DeviationsError, load_deviations
+from apiconform.contract.model import Contract, ContractError, suite_contract
+from apiconform.http import rate
+from apiconform.http.client import Api, Target
+from apiconform.http.targets import (
+    RUN_DIR_ENV,
+    TargetError,
+    replay_target,
+    sandbox_target,
+    scrubber_for,
+    stop_shared_sandboxes,
+    url_target,
+)
 from apiconform.paths import cassettes_dir
-from apiconform.recording import (
+from apiconform.record.cassettes import (
     MODES,
     REFUSED,
     CassetteError,
@@ -34,17 +44,8 @@ from apiconform.recording import (
     recorder,
     unplayed,
 )
+from apiconform.record.scrub import Scrubber
 from apiconform.sandbox.runner import SandboxError
-from apiconform.scrub import Scrubber
-from apiconform.targets import (
-    RUN_DIR_ENV,
-    TargetError,
-    replay_target,
-    sandbox_target,
-    scrubber_for,
-    stop_shared_sandboxes,
-    url_target,
-)
 from apiconform.verdict import RED, ContractViolation, HarnessError, Unsupported, Verdict
 
 RECORD_KEY = "apiconform"
@@ -321,7 +322,7 @@ class _Collector:
             records += deviations.stale(records, listed, self.config.getoption("deviations"))
         report_dir = self.config.getoption("report_dir")
         if report_dir and records:
-            from apiconform.reports import write_reports
+            from apiconform.report.files import write_reports
 
             write_reports(records, Path(report_dir), mode=self.config.getoption("mode"), rate=spent)
         self.red = [r for r in records if r["verdict"] in RED]

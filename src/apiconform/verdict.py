@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apiconform.exchange import Exchange
+    from apiconform.http.exchange import Exchange
 
 
 class Verdict(StrEnum):

@@ -1,8 +1,8 @@
 """mite auth: header key, query key on GET, HTTP basic; 401 for missing, wrong, malformed, revoked."""
 import pytest
 
-from apiconform.areas import auth
-from apiconform.contract import suite_contract
+from apiconform.checks import auth
+from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
 

@@ -1,5 +1,5 @@
 """mite conditional requests: weak ETags, If-None-Match -> 304, new ETag after a change."""
-from apiconform.areas import conditional
+from apiconform.checks import conditional
 
 
 def test_etags_weak(api):

@@ -1,8 +1,8 @@
 """mite formats and verbs: JSON/XML suffixes, Accept ignored, 406, HEAD, PUT, write statuses."""
 import pytest
 
-from apiconform.areas import formats, verbs
-from apiconform.contract import suite_contract
+from apiconform.checks import formats, verbs
+from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
 

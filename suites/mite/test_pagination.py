@@ -1,8 +1,8 @@
 """mite pagination: limit/page walks, no limit returns all, [] past the end, sorted by name."""
 import pytest
 
-from apiconform.areas import pagination
-from apiconform.contract import suite_contract
+from apiconform.checks import pagination
+from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
 

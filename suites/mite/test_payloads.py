@@ -1,8 +1,8 @@
 """mite payloads: Hypothesis-generated creates, valid ones accepted and echoed, invalid ones refused."""
 import pytest
 
-from apiconform.areas import payloads
-from apiconform.contract import suite_contract
+from apiconform.checks import payloads
+from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
 EXAMPLES = 5

@@ -1,8 +1,8 @@
 """mite reads: every resource answers 200 and matches its schema."""
 import pytest
 
-from apiconform.areas import reads
-from apiconform.contract import suite_contract
+from apiconform.checks import reads
+from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
 

@@ -5,7 +5,7 @@ checks, 422 by the invalid payloads; every response is also held to the allowed-
 """
 import pytest
 
-from apiconform.areas import access
+from apiconform.checks import access
 
 ENTRY = {"minutes": 30, "note": "apiconform status"}
 

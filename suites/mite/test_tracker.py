@@ -6,10 +6,10 @@ the tracker clause rather than breaking the harness.
 """
 from typing import Any
 
-from apiconform.areas import formats
-from apiconform.areas.common import created
-from apiconform.checks import body_data, expect, expect_resource, expect_status
-from apiconform.exchange import Exchange
+from apiconform.checks import formats
+from apiconform.checks.common import created
+from apiconform.checks.expect import body_data, expect, expect_resource, expect_status
+from apiconform.http.exchange import Exchange
 
 CLAUSE = "mite.tracker.start-stop"
 

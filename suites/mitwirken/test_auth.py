@@ -2,8 +2,8 @@
 key only reads; plain HTTP never serves the API."""
 import pytest
 
-from apiconform.areas import access, auth
-from apiconform.contract import suite_contract
+from apiconform.checks import access, auth
+from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
 

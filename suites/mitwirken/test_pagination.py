@@ -1,5 +1,5 @@
 """Mitwirken pagination (assumed, after the Resend template): limit/after/before cursors, has_more."""
-from apiconform.areas import cursor
+from apiconform.checks import cursor
 
 
 def test_walk_after(api):

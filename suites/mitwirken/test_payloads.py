@@ -2,8 +2,8 @@
 kept, invalid ones refused with the documented status and error type."""
 import pytest
 
-from apiconform.areas import payloads
-from apiconform.contract import suite_contract
+from apiconform.checks import payloads
+from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
 EXAMPLES = 5

@@ -3,7 +3,7 @@
 The clauses come from the contract's [rate_limit.clauses]; the bursts above the limit are planned
 (they take the rate budget for themselves), so they never cost another check a 429.
 """
-from apiconform.areas import ratelimit
+from apiconform.checks import ratelimit
 
 
 def test_headers_on_every_answer(api):

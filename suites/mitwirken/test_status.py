@@ -3,7 +3,7 @@
 401 and 403 are provoked by the auth checks, 400 and 422 by the invalid payloads; every
 response is also held to the allowed-status table and its error body to the typed errors.
 """
-from apiconform.areas import access, reads
+from apiconform.checks import access, reads
 
 
 def test_member_read_200(api):

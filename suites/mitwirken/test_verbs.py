@@ -1,5 +1,5 @@
 """Mitwirken writes: create, update and delete each answer 200 with a body; a deleted member is gone."""
-from apiconform.areas import verbs
+from apiconform.checks import verbs
 
 MEMBER = {"email": "apiconform.verbs@example.org", "first_name": "apiconform", "last_name": "verbs"}
 CLAUSE = "mitwirken.verb.writes-200"

@@ -1,0 +1,105 @@
+"""Roles and statuses: forbidden writes, hidden records, unknown ids, locks, malformed bodies."""
+from __future__ import annotations
+
+from typing import Any
+
+from apiconform.checks.common import as_credential, created, created_id, discard, resource
+from apiconform.checks.expect import expect, expect_error, expect_resource, expect_status
+from apiconform.http.client import Api
+
+
+def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
+    """A restricted role's writes are refused as its ``[roles.<credential>]`` says (default: a create, 403).
+
+    Where the role may read (``reads``), a list read as the role must answer 200 first, so a key
+    that is refused everything cannot pass. An update or delete goes to a record the target's own
+    credentials created, and their read-back afterwards must show it untouched.
+    """
+    api.verifies(clause)
+    who = as_credential(api, credential)
+    role = api.contract.role(credential)
+    res = resource(api, res_name)
+    if role["reads"]:
+        ex = api.get(res.path, invariants=False, **who)
+        expect_status(ex, 200, clause, f"list {res_name} as {credential}")
+        api.check(ex)
+    refused = {"status": role["status"], "error": role.get("error", ""), "clause": clause}
+    if "POST" in role["writes"]:
+        ex = api.post(res.path, res.wrap(attrs), **who)
+        stray = created_id(ex, res)
+        if stray is not None:
+            discard(api, res, stray)
+        expect_error(api.contract, ex, **refused, what=f"create {res_name} as {credential}")
+    others = [m for m in ("PATCH", "DELETE") if m in role["writes"]]
+    if others:
+        with created(api, res, attrs) as (ident, before):
+            for method in others:
+                ex = api.request(method, f"{res.path}/{ident}", body=res.wrap(attrs) if method == "PATCH" else None,
+                                 **who)
+                expect_error(api.contract, ex, **refused, what=f"{method} {res_name} as {credential}")
+            read = api.get(f"{res.path}/{ident}")
+            expect_status(read, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after the refusals")
+            after = expect_resource(api.contract, read, res, api.contract.schema_clause)
+            expect(after == before, clause, f"a refused write as {credential} changed {res_name} {ident}", read,
+                   expected=before, actual=after)
+
+
+def role_cannot_read(api: Api, res_name: str, credential: str, clause: str) -> None:
+    api.verifies(clause)
+    ex = api.get(resource(api, res_name).path, **as_credential(api, credential))
+    expect_status(ex, 403, clause, f"list {res_name} as {credential}")
+
+
+def hidden_from_role(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
+    """Another user's record answers 404 (not 403), so its existence does not leak."""
+    api.verifies(clause)
+    who = as_credential(api, credential)
+    res = resource(api, res_name)
+    with created(api, res, attrs) as (ident, _):
+        ex = api.get(f"{res.path}/{ident}", **who)
+        expect_status(ex, 404, clause, f"another user's {res_name} read as {credential}")
+
+
+def unknown_is_404(api: Api, res_name: str, clause: str) -> None:
+    api.verifies(clause)
+    res = resource(api, res_name)
+    ex = api.get(f"{res.path}/{res.unknown_id}")
+    writes = api.contract.writes
+    expect_error(api.contract, ex, writes.get("missing_status", 404), writes.get("missing_error", ""), clause,
+                 f"unknown {res_name} id")
+
+
+def unknown_endpoint_is_404(api: Api, clause: str) -> None:
+    """A path that is no endpoint of the API gets the missing status (and error type)."""
+    api.verifies(clause)
+    writes = api.contract.writes
+    ex = api.get("apiconform-no-such-endpoint")
+    expect_error(api.contract, ex, writes.get("missing_status", 404), writes.get("missing_error", ""), clause,
+                 "an unknown endpoint")
+
+
+def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> None:
+    api.verifies(clause)
+    res = resource(api, res_name)
+    raw = f'{{"{res.root}": {{"name": ' if fmt == "json" else f"<{res.root}><name>unclosed</{res.root}"
+    ex = api.post(res.path, raw=raw, fmt=fmt)
+    stray = created_id(ex, res)
+    if stray is not None:
+        discard(api, res, stray)
+    expect_status(ex, 400, clause, f"malformed {fmt} body")
+
+
+def locked_refuses_changes(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:
+    """A locked record refuses update and delete; the documented override (force) still works."""
+    api.verifies(clause)
+    res = resource(api, res_name)
+    locked = api.contract.writes.get("locked_status", 423)
+    with created(api, res, attrs) as (ident, _):
+        path = f"{res.path}/{ident}"
+        expect_status(api.patch(path, {res.root: dict(res.lock or {})}), 200, clause, "lock")
+        expect_status(api.patch(path, {res.root: {"note": "changed while locked"}}), locked, clause,
+                      "update of a locked record")
+        expect_status(api.delete(path), locked, clause, "delete of a locked record")
+        expect_status(api.patch(path, {res.root: dict(res.unlock or {})}), 200, clause, "unlock with force")
+        expect_status(api.patch(path, {res.root: {"note": "changed after unlock"}}), 200, clause,
+                      "update after unlock")

@@ -1,0 +1,143 @@
+"""Request payloads from JSON Schemas, generated with Hypothesis.
+
+We do not use hypothesis-jsonschema: its last release (0.23.1) fails with Hypothesis >= 6.170.6
+(``'many' object has no attribute 'more'``). Our payload schemas use a small, deliberate subset
+of JSON Schema (object/properties/required, string length/pattern/format date, integer
+bounds, boolean, enum), and this module turns exactly that subset into strategies. Anything
+outside the subset is refused loudly, and every generated payload is validated against its
+schema before it is sent (see :func:`valid_payloads`, :func:`invalid_payload`).
+"""
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from apiconform.contract.schemas import problems
+
+SUPPORTED = {"$schema", "title", "description", "type", "properties", "required", "additionalProperties",
+             "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "enum", "default"}
+
+# Printable text within the Basic Multilingual Plane: 4-byte characters (emoji) are a storage
+# quirk of many backends (MySQL utf8), not part of any contract we check.
+TEXT = st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x00", max_codepoint=0xFFFF)
+
+
+class SchemaNotSupported(ValueError):
+    """A payload schema uses a keyword the generator does not implement."""
+
+
+def strategy(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    unknown = set(schema) - SUPPORTED
+    if unknown:
+        raise SchemaNotSupported(f"payload schema uses unsupported keywords {sorted(unknown)}")
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        return st.fixed_dictionaries(
+            {k: strategy(v) for k, v in props.items() if k in required},
+            optional={k: strategy(v) for k, v in props.items() if k not in required},
+        )
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "string":
+        if schema.get("format") == "date":
+            return st.dates(date(2000, 1, 1), date(2099, 12, 31)).map(date.isoformat)
+        lo, hi = schema.get("minLength", 0), schema.get("maxLength", 100)
+        if "pattern" in schema:
+            base = st.from_regex(schema["pattern"], fullmatch=True, alphabet=TEXT)
+            return base.filter(lambda s: lo <= len(s) <= hi)
+        return st.text(TEXT, min_size=lo, max_size=hi)
+    raise SchemaNotSupported(f"payload schema type {kind!r} is not supported")
+
+
+def draw(strat: st.SearchStrategy[Any], n: int) -> list[Any]:
+    """``n`` examples from a strategy, deterministically for a given Hypothesis version.
+
+    Replay never calls this: it takes the payloads the cassette recorded, so verdicts do not
+    depend on the Hypothesis version.
+    """
+    out: list[Any] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), deadline=None)
+    @given(strat)
+    def collect(example: Any) -> None:
+        out.append(example)
+
+    collect()
+    return out[:n]
+
+
+def covering(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Payloads that carry every property, each with a value a server could not have defaulted to.
+
+    A server that drops an optional field on create answers with its default ("" for a note), so
+    only a payload that sends another value can catch it. Not a default means: not the declared
+    ``default``, or, without one, not empty, zero or false.
+    """
+    if schema.get("type") != "object":
+        raise SchemaNotSupported("a create payload schema must be an object")
+    return st.fixed_dictionaries({name: strategy(sub).filter(lambda v, sub=sub: _not_default(v, sub))
+                                  for name, sub in schema.get("properties", {}).items()})
+
+
+def _not_default(value: Any, sub: dict[str, Any]) -> bool:
+    return value != sub["default"] if "default" in sub else bool(value)
+
+
+def valid_payloads(schema: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    """``n`` valid payloads; the first is :func:`covering`, so every optional field is exercised."""
+    if n < 1:
+        raise ValueError(f"asked for {n} payloads: a payload check must send at least one")
+    examples = draw(covering(schema), 1) + (draw(strategy(schema), n - 1) if n > 1 else [])
+    if len(examples) != n:  # Hypothesis ran out of distinct examples: the check would send fewer
+        raise AssertionError(f"generated {len(examples)} payloads, not {n}")
+    for example in examples:
+        found = problems(example, schema)
+        if found:  # the generator and the schema disagree: a bug of ours, not of the target
+            raise AssertionError(f"generated payload {example!r} is invalid: {found}")
+    return examples
+
+
+def invalid_payload(schema: dict[str, Any], base: dict[str, Any], constraint: str) -> dict[str, Any]:
+    """``base`` changed to break exactly ``constraint`` (``keyword:property``), proven by validation."""
+    keyword, _, prop = constraint.partition(":")
+    sub = schema.get("properties", {}).get(prop, {})
+    bad = copy.deepcopy(base)
+    if keyword == "required":
+        bad.pop(prop, None)
+    elif keyword == "minLength":
+        bad[prop] = "x" * (sub["minLength"] - 1)
+    elif keyword == "maxLength":
+        bad[prop] = "x" * (sub["maxLength"] + 1)
+    elif keyword == "minimum":
+        bad[prop] = sub["minimum"] - 1 - len(str(base)) % 50
+    elif keyword == "maximum":
+        bad[prop] = sub["maximum"] + 1
+    elif keyword == "type":
+        bad[prop] = 12345 if sub.get("type") == "string" else "not a number"
+    elif keyword == "enum":
+        bad[prop] = "not-" + str(sub["enum"][0])
+    else:
+        raise SchemaNotSupported(f"cannot break constraint {constraint!r}")
+    if not breaks_only(schema, bad, constraint):
+        raise AssertionError(f"payload meant to break only {constraint} has problems {problems(bad, schema)}")
+    return bad
+
+
+def breaks_only(schema: dict[str, Any], payload: Any, constraint: str) -> bool:
+    """True if validating ``payload`` finds exactly one problem, and it is ``constraint``."""
+    keyword, _, prop = constraint.partition(":")
+    found = problems(payload, schema)
+    if len(found) != 1:
+        return False
+    return found[0].startswith(prop + ":") or (keyword == "required" and f"'{prop}'" in found[0])

@@ -1,0 +1,155 @@
+"""Rate limits as the contract's ``[rate_limit]`` defines them: header names, what they mean, the clauses.
+
+One check per ``[rate_limit.clauses]`` key: the headers are on every answer and well-formed
+(``headers``); the limit header is the documented limit (``limit``); remaining counts down within a
+window and stops at zero (``remaining``); reset lies within the window (``reset``); above the limit
+comes the exceeded status with retry-after and the error fields (``exceeded``); a request after
+retry-after is served (``retry``). Header durations are on the target's clock (``--rate-scale``
+speeds up a sandbox's); ``api.budget`` converts them.
+
+The checks that exceed the limit do it on purpose inside ``api.budget.exclusive()``: the burst
+starts on a fresh window, no other sharer of the budget sends meanwhile, and its 429s count as
+planned, never as a defect of the run.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from apiconform.checks.expect import body_data, expect, expect_status
+from apiconform.contract.model import ContractError, RateLimit
+from apiconform.http import rate
+from apiconform.http.client import Api
+from apiconform.http.exchange import Exchange
+from apiconform.verdict import HarnessError
+
+
+def _limit(api: Api) -> RateLimit:
+    if api.contract.rate_limit is None:
+        raise ContractError(f"{api.contract.path}: no [rate_limit] table, so there is no rate limit to check")
+    return api.contract.rate_limit
+
+
+def _read(api: Api, ex: Exchange, what: str) -> rate.Reading:
+    """The answer's rate-limit headers, each documented one present and well-formed (the headers clause).
+
+    Two findings are left to their own clauses: retry-after missing from the exceeded answer
+    (``exceeded``) and a value below zero (``remaining``).
+    """
+    rl = _limit(api)
+    reading = rate.read(rl, ex.status, ex.headers)
+    clause = rl.clauses["headers"]
+    missing = [name for name in reading.missing if name != rl.headers.get("retry_after")]
+    expect(not missing, clause, f"{what} lacks {', '.join(missing)}", ex, expected=sorted(rl.headers.values()),
+           actual=dict(ex.headers))
+    malformed = [problem for problem in reading.problems if problem not in reading.negative]
+    expect(not malformed, clause, f"{what}: {'; '.join(malformed)}", ex, actual=malformed)
+    return reading
+
+
+def _burst(api: Api, n: int) -> list[Exchange]:
+    """``n`` reads of the probe within one window of the target's, with the budget to ourselves.
+
+    A burst slower than a window proves nothing about the count (the window may have reset in
+    between), so it is a harness error, not a verdict; replay plays the recorded burst.
+    """
+    window = api.budget.real(_limit(api).window)
+    with api.budget.exclusive():
+        start = time.monotonic()
+        answers = [api.get(api.contract.probe) for _ in range(n)]
+        took = time.monotonic() - start
+    if not api.replaying and took >= window:
+        raise HarnessError(f"{n} requests took {took:.2f} s, longer than one rate window ({window:.2f} s): the "
+                           "window may have reset in between; run with a smaller --rate-scale")
+    return answers
+
+
+def headers_on_every_answer(api: Api) -> None:
+    """A served read, a request without credentials and one for no endpoint all carry the headers."""
+    clause = _limit(api).clauses["headers"]
+    api.verifies(clause)
+    probe = api.contract.probe
+    for what, ex in (("an authenticated read", api.get(probe)),
+                     ("a request without credentials", api.get(probe, auth=False)),
+                     ("a request for no endpoint", api.get("apiconform-no-such-endpoint"))):
+        _read(api, ex, what)
+
+
+def limit_announced(api: Api) -> None:
+    rl = _limit(api)
+    api.verifies(rl.clauses["limit"])
+    ex = api.get(api.contract.probe)
+    reading = _read(api, ex, f"GET {api.contract.probe}")
+    expect(reading.limit == rl.limit, rl.clauses["limit"], f"the limit header says {reading.limit}, not the "
+           f"documented {rl.limit}", ex, expected=rl.limit, actual=reading.limit)
+
+
+def remaining_counts_down(api: Api) -> None:
+    """Over ``limit + 1`` requests in one window: ``limit - 1``, ..., 0, and 0 again above the limit."""
+    rl = _limit(api)
+    clause = rl.clauses["remaining"]
+    api.verifies(clause)
+    answers = _burst(api, rl.limit + 1)
+    readings = [_read(api, ex, f"request {i + 1} of {len(answers)} in one window") for i, ex in enumerate(answers)]
+    below = [problem for r in readings for problem in r.negative]
+    expect(not below, clause, f"remaining went below zero: {'; '.join(below)}", answers[-1], expected=">= 0",
+           actual=below)
+    left = [r.remaining for r in readings]
+    expected = [rl.limit - 1 - i for i in range(rl.limit)] + [0]
+    expect(left == expected, clause, f"remaining over {len(answers)} requests in one window went {left}",
+           answers[-1], expected=expected, actual=left)
+
+
+def reset_within_window(api: Api) -> None:
+    """``reset`` is at most the window (delta-seconds are whole: a window rounded up)."""
+    rl = _limit(api)
+    clause = rl.clauses["reset"]
+    api.verifies(clause)
+    ex = api.get(api.contract.probe)
+    left = _read(api, ex, f"GET {api.contract.probe}").reset_in(api.budget.scale)
+    bound = math.ceil(rl.window)
+    expect(left is not None and 0 <= left <= bound, clause, f"reset says {left} s, outside the {rl.window:g} s "
+           "window", ex, expected=f"0 to {bound}", actual=left)
+
+
+def _exceeded(api: Api, answers: list[Exchange]) -> rate.Reading:
+    """The first ``limit`` answers served; the next the exceeded status, retry-after and the error fields."""
+    rl = _limit(api)
+    clause = rl.clauses["exceeded"]
+    for i, ex in enumerate(answers[:-1]):
+        expect_status(ex, 200, clause, f"request {i + 1} of the {rl.limit} a window allows")
+    over = answers[-1]
+    expect_status(over, rl.status, clause, f"request {len(answers)} within one window")
+    reading = _read(api, over, f"the {rl.status} answer")
+    if "retry_after" in rl.headers:
+        expect(reading.retry_after is not None, clause, f"the {rl.status} answer carries no "
+               f"{rl.headers['retry_after']}", over, expected=rl.headers["retry_after"], actual=dict(over.headers))
+    if rl.error:
+        data = body_data(over, clause)
+        got = {k: data.get(k) for k in rl.error} if isinstance(data, dict) else data
+        expect(got == rl.error, clause, f"the {rl.status} answer's body is not the documented error", over,
+               expected=rl.error, actual=got)
+    return reading
+
+
+def exceeded_refused(api: Api) -> None:
+    rl = _limit(api)
+    api.verifies(rl.clauses["exceeded"])
+    _exceeded(api, _burst(api, rl.limit + 1))
+
+
+def retry_after_honoured(api: Api) -> None:
+    """Exceed the limit, wait what the answer said (retry-after, else reset, else a window), then be served.
+
+    The wait and the retry stay inside the exclusive burst, so no other sharer spends the new window.
+    """
+    rl = _limit(api)
+    clause = rl.clauses["retry"]
+    api.verifies(rl.clauses["exceeded"], clause)
+    with api.budget.exclusive():
+        reading = _exceeded(api, _burst(api, rl.limit + 1))
+        wait = next(w for w in (reading.retry_after, reading.reset_in(api.budget.scale), rl.window) if w is not None)
+        api.budget.sleep(wait)
+        again = api.get(api.contract.probe)
+    expect_status(again, 200, clause, f"GET {api.contract.probe} after waiting the {wait:g} s the {rl.status} "
+                  "asked for")

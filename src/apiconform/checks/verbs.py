@@ -1,0 +1,87 @@
+"""What a write answers, as the contract's ``[writes]`` says: status, body, Location, and the state after it.
+
+mite answers a create with 201, a Location and the resource, an update and a delete with an
+empty 200; Mitwirken answers all three with 200 and a body (the member, or a deletion marker).
+Each check verifies its write through a separate read, never through the write's own answer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from apiconform.checks.common import create, created, discard, read_item, resource
+from apiconform.checks.expect import body_data, expect, expect_error, expect_resource, expect_status
+from apiconform.http.client import Api
+from apiconform.http.exchange import Exchange
+
+
+def create_answers(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:
+    """The create's status, its body the resource as read back, and (``location``) its absolute URL."""
+    api.verifies(clause)
+    writes = api.contract.writes
+    res = resource(api, res_name)
+    ident, item, ex = create(api, res, attrs, clause=clause)
+    try:
+        expect_resource(api.contract, ex, res, api.contract.schema_clause)
+        if writes.get("location"):
+            location = ex.headers.get("location", "")
+            expected = api.url(f"{res.path}/{ident}")
+            expect(location == expected, clause, "Location is not the new resource's absolute URL", ex,
+                   expected=expected, actual=location or "(none)")
+        again = read_item(api, res, ident, clause)
+        expect(again == item, clause, "the created body differs from the resource read back",
+               expected=item, actual=again)
+    finally:
+        discard(api, res, ident)
+
+
+def update_answers(api: Api, res_name: str, attrs: dict[str, Any], change: dict[str, Any], clause: str) -> None:
+    """The update's status and body (``update_body``): empty, and the change visible on the next read; or
+    the resource, as the next read shows it (whether the change itself is kept is the payload checks' clause)."""
+    api.verifies(clause)
+    writes = api.contract.writes
+    res = resource(api, res_name)
+    with created(api, res, attrs) as (ident, _):
+        ex = api.patch(f"{res.path}/{ident}", res.wrap(change))
+        expect_status(ex, writes.get("update_status", 200), clause, "PATCH")
+        if writes.get("update_body", "empty") == "empty":
+            _expect_empty(ex, clause)
+            after = read_item(api, res, ident, clause)
+            for key, value in change.items():
+                expect(after.get(key) == value, clause, f"PATCH did not change {key}", ex, expected=value,
+                       actual=after.get(key))
+            return
+        item = res.unwrap(body_data(ex, clause))
+        expect(isinstance(item, dict) and item.get("id") == ident, clause, f"PATCH did not answer with {res.name} "
+               f"{ident}", ex, expected=f"{res.name} {ident}", actual=ex.text[:200])
+        expect_resource(api.contract, ex, res, api.contract.schema_clause)
+        again = read_item(api, res, ident, clause)
+        expect(again == item, clause, "the updated body differs from the resource read back", ex,
+               expected=again, actual=item)
+
+
+def delete_answers(api: Api, res_name: str, attrs: dict[str, Any], clause: str, missing_clause: str) -> None:
+    """The delete's status and body (``delete_body``: empty, or these fields plus the id); then it is gone."""
+    api.verifies(clause, missing_clause)
+    writes = api.contract.writes
+    res = resource(api, res_name)
+    ident, _, _ = create(api, res, attrs)
+    ex = api.delete(f"{res.path}/{ident}")
+    expect_status(ex, writes.get("delete_status", 200), clause, "DELETE")
+    marker = writes.get("delete_body", "empty")
+    if marker == "empty":
+        _expect_empty(ex, clause)
+    else:
+        expected = {**marker, "id": ident}
+        data = body_data(ex, clause)
+        got = {k: data.get(k) for k in expected} if isinstance(data, dict) else data
+        expect(got == expected, clause, "DELETE did not answer with the deletion marker", ex, expected=expected,
+               actual=got)
+    gone = api.get(f"{res.path}/{ident}")
+    expect(gone.status != 200, clause, "the deleted resource is still readable", gone)
+    expect_error(api.contract, gone, writes.get("missing_status", 404), writes.get("missing_error", ""),
+                 missing_clause, "GET after DELETE")
+
+
+def _expect_empty(ex: Exchange, clause: str) -> None:
+    expect(not ex.body.strip(), clause, f"{ex.method} answered with a body", ex, expected="empty",
+           actual=ex.text[:100])

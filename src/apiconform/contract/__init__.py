@@ -1,0 +1,1 @@
+"""The contract layer: the contract model, the schemas it names, known deviations."""

@@ -1,0 +1,60 @@
+"""JSON Schemas (draft 2020-12) of a provider, and validation that names what failed."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from apiconform.contract.model import ContractError
+from apiconform.paths import schemas_dir
+
+
+@cache
+def load_schema(provider: str, name: str) -> dict[str, Any]:
+    path: Path = schemas_dir(provider) / name
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContractError(f"{path}: schema file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ContractError(f"{path}: not valid JSON: {exc}") from None
+    try:
+        Draft202012Validator.check_schema(schema)
+    except Exception as exc:  # jsonschema.SchemaError: say which file
+        raise ContractError(f"{path}: not a valid draft 2020-12 schema: {exc}") from None
+    return schema
+
+
+def wrapped(root: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The envelope ``{root: resource}`` that single resources travel in; no root, no envelope."""
+    return {"type": "object", "required": [root], "properties": {root: schema}} if root else schema
+
+
+def listed(root: str, schema: dict[str, Any], envelope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A list: an array of wrapped resources, bare or inside the contract's ``[lists]`` envelope.
+
+    The envelope names the key of the items, the key of the "more pages" flag, and constant
+    markers (``{"object": "list"}``).
+    """
+    items = {"type": "array", "items": wrapped(root, schema)}
+    if not envelope:
+        return items
+    marker = envelope.get("marker", {})
+    return {"type": "object", "required": [envelope["items"], envelope["more"], *marker],
+            "properties": {envelope["items"]: items, envelope["more"]: {"type": "boolean"},
+                           **{key: {"const": value} for key, value in marker.items()}}}
+
+
+def problems(instance: Any, schema: dict[str, Any], limit: int = 5) -> list[str]:
+    """Human-readable validation errors, ``path: message``; empty when valid."""
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    out = []
+    for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
+        out.append(f"{where}: {err.message}")
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,395 @@
+"""The rate budget: every request to a rate-limited target goes through it before it is sent.
+
+One budget per provider and credential, kept in a store (:mod:`.stores`) that every process of
+a run shares: all xdist workers, and with Redis several machines. It starts from the documented
+rate (``[rate_limit]``), and pauses every sharer when the target's own headers say nothing is
+left. A 429 the suite did not plan is waited out and retried, and counted as an *unplanned 429*,
+a defect of the run, never a contract failure. A check that exceeds the limit on purpose takes
+the budget for itself (:meth:`Budget.exclusive`); the others wait until its window has reset.
+
+In replay nothing waits: the budget only counts, and still retries a recorded unplanned 429 (the
+cassette holds its retry next). A provider without ``[rate_limit]`` gets a budget that does nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+from pyrate_limiter import AbstractBucket, Rate, RateItem
+
+from apiconform.contract.model import Contract, RateLimit
+from apiconform.http.rate import headers
+from apiconform.http.rate.stores import Store, StoreError, open_store, store_error
+from apiconform.verdict import HarnessError
+
+if TYPE_CHECKING:
+    from apiconform.http.exchange import Exchange
+
+Answer = TypeVar("Answer", httpx.Response, "Exchange")
+
+MAX_RETRIES = 3  # an unplanned 429 is retried this often before the check ends as an error
+INFLIGHT_TTL = 60.0  # a request not answered by then (the client times out sooner) no longer blocks a lease
+COUNTERS_DIR = "rate-counters"
+OFF = "off"  # --rate-store off: no budget, only counting (a benchmark's control run)
+
+
+@dataclass
+class Settings:
+    """How this process's budgets are kept; set once per process by the plugin."""
+
+    store: str = "auto"  # auto | a directory | redis://host:port/db
+    scale: float = 1.0  # the sandbox's clock runs this much faster than the documented one
+    run_dir: Path | None = None  # counters go here; with `auto`, a sandbox's budget too
+
+
+SETTINGS = Settings()
+_budgets: dict[tuple[str, str, bool], Budget] = {}
+_stores: dict[str, Store] = {}
+
+
+def user_store_dir() -> Path:
+    """The per-user default store: every run of this user on this machine shares it."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "apiconform" / "rate"
+
+
+def configure(store: str = "auto", scale: float = 1.0, run_dir: Path | None = None) -> None:
+    """Set this process's settings; budgets made earlier are dropped."""
+    if not scale > 0:
+        raise ValueError(f"--rate-scale must be above 0, not {scale}")
+    SETTINGS.store, SETTINGS.scale, SETTINGS.run_dir = store, scale, run_dir
+    _budgets.clear()
+
+
+def store_spec(target_kind: str) -> str:
+    """The store a target's budget lives in: with `auto`, a sandbox's (it lives only as long as its run)
+    in the run directory, any other target's in the per-user directory."""
+    if SETTINGS.store != "auto":
+        return SETTINGS.store
+    if target_kind == "sandbox" and SETTINGS.run_dir is not None:
+        return str(SETTINGS.run_dir / "rate-store")
+    return str(user_store_dir())
+
+
+def check_store(spec: str) -> None:
+    """Open and close the store, so an unreachable one is refused before anything runs (StoreError)."""
+    if spec == OFF:
+        return
+    open_store(str(user_store_dir()) if spec == "auto" else spec).close()
+
+
+def _store(spec: str) -> Store:
+    if spec not in _stores:
+        _stores[spec] = open_store(spec)
+    return _stores[spec]
+
+
+def budget_for(contract: Contract, base_url: str, target_kind: str, replaying: bool) -> Budget:
+    """This process's budget for one provider and target (shared by every Api on it)."""
+    key = (contract.provider, base_url, replaying)
+    if key not in _budgets:
+        rl = contract.rate_limit
+        store = None
+        if rl is not None and not replaying and SETTINGS.store != OFF:
+            try:
+                store = _store(store_spec(target_kind))
+            except StoreError as exc:
+                raise HarnessError(str(exc)) from None
+        counters = SETTINGS.run_dir / COUNTERS_DIR if SETTINGS.run_dir and rl is not None else None
+        _budgets[key] = Budget(rl, contract.provider, base_url, target_kind, store, replaying,
+                               scale=1.0 if replaying else SETTINGS.scale, counters_dir=counters,
+                               pacing=SETTINGS.store != OFF)
+    return _budgets[key]
+
+
+def _digest(*parts: str) -> str:
+    """Keys hash what they name: a credential never reaches the store in the clear."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Counters:
+    provider: str
+    target: str  # the target kind: sandbox | url | cassettes
+    limit: int
+    window_s: float  # the window the budget paced by (documented window / scale)
+    scale: float
+    store: str
+    requests: int = 0
+    planned_429: int = 0
+    unplanned_429: int = 0
+    first: float = 0.0  # time.time() when the first request asked the budget
+    last: float = 0.0  # and when the last answer came
+    store_error: str = ""
+
+
+@dataclass
+class Budget:
+    """One provider's budget in this process (for every credential; each has its own bucket)."""
+
+    rl: RateLimit | None
+    provider: str
+    base_url: str
+    target_kind: str
+    store: Store | None  # None: replay, no rate limit, or pacing off
+    replaying: bool = False  # nothing waits
+    pacing: bool = True  # False (`--rate-store off`): count only; nothing waits or is retried
+    scale: float = 1.0
+    counters_dir: Path | None = None
+    scope: str = field(init=False, default="")  # the target: holds and the lease are per scope
+    counters: Counters | None = field(init=False, default=None)
+    _buckets: dict[str, AbstractBucket] = field(init=False, default_factory=dict)
+    _owner: str | None = field(init=False, default=None)  # set while this budget holds the exclusive lease
+    _announced: float = field(init=False, default=0.0)  # latest reset/retry-after seen inside the lease
+    _weight: int = field(init=False, default=1)  # > 1 once the target announced a lower limit than documented
+    _broken: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self.scope = _digest(self.provider, self.base_url)
+        if self.rl is not None:
+            self.counters = Counters(self.provider, self.target_kind, self.rl.limit, self.window,
+                                     self.scale, self.store.name if self.store else ("" if self.pacing else OFF))
+
+    # -- time ------------------------------------------------------------------------
+    @property
+    def window(self) -> float:
+        """The rate window in real seconds."""
+        return self.rl.window / self.scale if self.rl else 0.0
+
+    @property
+    def margin(self) -> float:
+        """Slack for jitter between our clock and the target's (grant time vs. arrival time)."""
+        return min(0.25, 0.02 + 0.02 * self.window)
+
+    def real(self, seconds: float) -> float:
+        """Seconds on the target's clock (a header value) as real seconds."""
+        return seconds / self.scale
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of the target's clock (e.g. a retry-after); never in replay."""
+        if self.replaying:
+            return
+        if self._owner:  # keep the lease for the whole wait
+            self._guard(self.store.try_lease, self.scope, self._owner, self._lease_ttl(seconds), time.time())
+        time.sleep(max(0.0, self.real(seconds)))
+
+    def _lease_ttl(self, extra: float = 0.0) -> float:
+        return 30.0 + 4 * self.window + self.real(extra)
+
+    def _poll(self) -> float:
+        return max(0.005, min(0.05, self.window / 10))
+
+    # -- the store -------------------------------------------------------------------
+    def _guard(self, op: Callable[..., Any], *args: Any) -> Any:
+        """Run a store operation; a store that went away stops this budget for the rest of the run."""
+        if self._broken:
+            raise HarnessError(self._broken)
+        assert self.store is not None
+        try:
+            return op(*args)
+        except self.store.errors as exc:
+            self._broken = (f"{store_error(exc, self.store)}: no request is sent without the shared budget, "
+                            f"so the other sharers' rate is never exceeded")
+            if self.counters:
+                self.counters.store_error = self._broken
+                self._flush()
+            raise HarnessError(self._broken) from None
+
+    def _bucket(self, secret: Sequence[str]) -> AbstractBucket:
+        key = _digest(self.provider, self.base_url, *secret)
+        if key not in self._buckets:
+            assert self.rl is not None and self.store is not None
+            rate = Rate(self.rl.limit, max(1, round((self.window + self.margin) * 1000)))
+            self._buckets[key] = self._guard(self.store.bucket, key, rate)
+        return self._buckets[key]
+
+    def _acquire(self, secret: Sequence[str]) -> str:
+        """Wait for a lease elsewhere, a hold and the bucket; return the in-flight token."""
+        store = self.store
+        assert store is not None
+        token = uuid.uuid4().hex
+        if self._owner:
+            self._guard(store.try_lease, self.scope, self._owner, self._lease_ttl(), time.time())
+            return token
+        bucket = self._bucket(secret)
+        while True:
+            now = time.time()
+            owner, hold = self._guard(store.gate, self.scope, now)
+            if owner is not None or hold > now:
+                time.sleep(self._poll() if owner is not None else min(hold - now, 1.0))
+                continue
+            # Registered before the lease is looked at again: a holder taking the lease now waits for us.
+            self._guard(store.begin, self.scope, token, now + INFLIGHT_TTL)
+            try:
+                if self._guard(store.gate, self.scope, time.time())[0] is None:
+                    item = RateItem(self.scope, bucket.now(), weight=self._weight)
+                    if self._guard(bucket.put, item):
+                        self._guard(bucket.leak, item.timestamp)
+                        return token
+                    wait = self._guard(bucket.waiting, item) / 1000
+                else:
+                    wait = self._poll()
+            except BaseException:
+                self._guard(store.finish, self.scope, token, 0.0)
+                raise
+            self._guard(store.finish, self.scope, token, 0.0)  # not sent
+            time.sleep(max(wait, 0.001))
+
+    # -- the three entry points --------------------------------------------------------
+    def send(self, secret: Sequence[str], send: Callable[[], Answer]) -> Answer:
+        """Send through the budget: wait for it, send, read the answer, retry an unplanned 429.
+
+        ``send`` returns an ``httpx.Response`` or an ``Exchange`` (the raw probe's): the budget
+        only reads the status and the headers.
+        """
+        if self.rl is None:
+            return send()
+        if self._broken:
+            raise HarnessError(self._broken)
+        assert self.counters is not None
+        self.counters.first = self.counters.first or time.time()
+        for _ in range(MAX_RETRIES + 1):
+            token = self._acquire(secret) if self.store else ""
+            try:
+                response = send()
+            finally:
+                if self.store:
+                    self._guard(self.store.finish, self.scope, token, time.time())
+            if not self._observe(response):
+                return response
+        raise HarnessError(f"{self.provider}: still {self.rl.status} after waiting it out {MAX_RETRIES} times; the "
+                           f"target's limit is lower than the budget can follow")
+
+    def _observe(self, response: Answer) -> bool:
+        """Count the answer and follow what it says; True: an unplanned 429, send again."""
+        assert self.rl is not None and self.counters is not None
+        now = time.time()
+        counters = self.counters
+        counters.requests += 1
+        counters.last = now
+        status = response.status_code if isinstance(response, httpx.Response) else response.status
+        reading = headers.read(self.rl, status, response.headers)
+        exceeded = status == self.rl.status
+        if reading.limit and reading.limit < self.rl.limit:  # each request now spends a larger share
+            self._weight = max(self._weight, math.ceil(self.rl.limit / reading.limit))
+        reset = reading.reset_in(self.scale, now)
+        if self._owner is not None:  # inside a planned burst: the check reads the 429 itself
+            counters.planned_429 += exceeded
+            waits = [w for w in (reading.retry_after, reset) if w is not None]
+            self._announced = max([self._announced, *(now + self.real(w) for w in waits)])
+        elif exceeded:
+            counters.unplanned_429 += 1
+            wait = self.real(next((w for w in (reading.retry_after, reset) if w is not None), self.rl.window))
+            if wait > max(60.0, 3 * self.window):  # e.g. a daily quota: waiting would stall the run
+                self._flush()
+                raise HarnessError(f"{self.provider}: an unplanned {status} asks to wait {wait:.0f} s, "
+                                   f"far longer than the rate window; not waiting")
+            self._hold(now + wait + self.margin)
+        elif reading.remaining == 0 and not reading.exempt:  # the target says nothing is left: everyone waits
+            self._hold(now + (self.real(reset) if reset is not None else self.window) + self.margin)
+        self._flush()
+        return exceeded and self._owner is None and self.pacing
+
+    def _hold(self, until: float) -> None:
+        if self.store is not None:
+            self._guard(self.store.raise_hold, self.scope, until)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Have the budget to yourself, e.g. to exceed the limit on purpose.
+
+        Entering waits until no sharer has a request in flight and the window of the last one is
+        over, so the burst starts on a fresh window. Inside, nothing is paced or retried and a 429
+        counts as planned. Leaving holds every sharer until the burst's window has reset.
+        """
+        if self.rl is None or self._owner is not None:
+            yield
+            return
+        store = self.store
+        owner = uuid.uuid4().hex
+        if store is None:  # replay: the recorded burst plays back as it was
+            self._owner = owner
+            try:
+                yield
+            finally:
+                self._owner = None
+            return
+        while not self._guard(store.try_lease, self.scope, owner, self._lease_ttl(), time.time()):
+            time.sleep(self._poll())
+        self._owner, self._announced = owner, 0.0
+        try:
+            self._wait_quiet()
+            yield
+        finally:
+            self._owner = None
+            try:
+                _, done = self._guard(store.quiet, self.scope, time.time())
+                self._hold(max(time.time(), done + self.window + self.margin, self._announced + self.margin))
+            finally:
+                self._guard(store.release, self.scope, owner)
+
+    def _wait_quiet(self) -> None:
+        store = self.store
+        assert store is not None and self._owner is not None
+        while True:
+            now = time.time()
+            busy, done = self._guard(store.quiet, self.scope, now)
+            _, hold = self._guard(store.gate, self.scope, now)
+            start = max(done + self.window + self.margin, hold)
+            if not busy and start <= now:
+                return
+            self._guard(store.try_lease, self.scope, self._owner, self._lease_ttl(), now)
+            time.sleep(self._poll() if busy else min(start - now, 1.0))
+
+    # -- counters ----------------------------------------------------------------------
+    def _flush(self) -> None:
+        """Leave this process's counters where the controller collects them."""
+        if self.counters_dir is None or self.counters is None:
+            return
+        self.counters_dir.mkdir(parents=True, exist_ok=True)
+        path = self.counters_dir / f"{_digest(self.provider, self.base_url)}-{os.getpid()}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self.counters)))
+        os.replace(tmp, path)
+
+
+def collect(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every process's counters, summed per provider: the ``rate`` object of results.json."""
+    out: dict[str, dict[str, Any]] = {}
+    spans: dict[str, list[float]] = {}
+    for path in sorted((run_dir / COUNTERS_DIR).glob("*.json")):
+        c = json.loads(path.read_text())
+        entry = out.setdefault(c["provider"], {"requests": 0, "planned_429": 0, "unplanned_429": 0,
+                                               "limit": c["limit"], "window_s": c["window_s"], "scale": c["scale"],
+                                               "target": c["target"], "store": c["store"]})
+        for name in ("requests", "planned_429", "unplanned_429"):
+            entry[name] += c[name]
+        if c["store_error"]:
+            entry["store_error"] = c["store_error"]
+        if c["requests"]:
+            spans.setdefault(c["provider"], []).extend((c["first"], c["last"]))
+    for provider, entry in out.items():
+        span = spans.get(provider, [0.0])
+        entry["wall_s"] = round(max(span) - min(span), 3)
+        entry["min_wall_s"] = round(entry["requests"] * entry["window_s"] / entry["limit"], 3)
+    return dict(sorted(out.items()))
+
+
+def problems(rate: dict[str, dict[str, Any]]) -> list[str]:
+    """What makes a run red besides its verdicts: an unplanned 429 from a sandbox is the budget's defect."""
+    found = []
+    for provider, entry in rate.items():
+        if entry["unplanned_429"] and entry["target"] == "sandbox":
+            found.append(f"{provider}: {entry['unplanned_429']} unplanned 429(s) from the sandbox: the rate "
+                         f"budget let the run exceed the rate")
+    return found

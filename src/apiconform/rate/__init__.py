@@ -1,6 +1,0 @@
-"""The rate budget shared by every process of a run, and the reader of rate-limit headers."""
-from apiconform.rate.budget import Budget, budget_for, check_store, collect, configure, problems
-from apiconform.rate.headers import Reading, read
-from apiconform.rate.stores import StoreError
-
-__all__ = ["Budget", "Reading", "StoreError", "budget_for", "check_store", "collect", "configure", "problems", "read"]

@@ -1,0 +1,1 @@
+"""Cassettes: recording, scrubbing as a gate, replay."""

@@ -1,0 +1,1 @@
+"""The four report files."""

@@ -1,0 +1,415 @@
+"""The run's reports: results.json, junit.xml, summary.md and a self-contained report.html.
+
+Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
+so a CI step never picks up half a report. Evidence carries bodies from untrusted servers:
+everything interpolated into HTML goes through ``html.escape``, and characters XML cannot
+carry are replaced before they reach junit.xml.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import apiconform
+
+__all__ = ["VERDICTS", "render_summary_line", "write_reports"]
+
+#: Column order everywhere; verdicts outside this list (should not happen) are appended.
+VERDICTS = ("pass", "fail", "error", "differs", "unsupported", "skip", "expected")
+PROBLEMS = ("fail", "error", "differs")  # shown with evidence in the HTML report
+MAX_MD_FAILURES = 50
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _provider(r: dict[str, Any]) -> str:
+    return str(r.get("provider") or "unknown")
+
+
+def _verdict(r: dict[str, Any]) -> str:
+    return str(r.get("verdict") or "error")
+
+
+def _area(r: dict[str, Any]) -> str:
+    return str(r.get("area") or "general")
+
+
+def _text(value: Any) -> str:
+    """Any evidence value as text: strings as-is, structures as indented JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _first_line(value: Any) -> str:
+    lines = _text(value).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _clause_ids(r: dict[str, Any]) -> list[str]:
+    ids = [str(c) for c in (r.get("clauses") or []) if c]
+    if r.get("violated") and str(r["violated"]) not in ids:
+        ids.append(str(r["violated"]))
+    return ids
+
+
+def _columns(counts: Counter) -> list[str]:
+    return list(VERDICTS) + sorted(v for v in counts if v not in VERDICTS)
+
+
+def _sorted(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: (_provider(r), str(r.get("test") or "")))
+
+
+def _by_provider(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        out[_provider(r)].append(r)
+    return dict(sorted(out.items()))
+
+
+def _area_counts(recs: list[dict[str, Any]]) -> dict[str, Counter]:
+    areas: dict[str, Counter] = defaultdict(Counter)
+    for r in recs:
+        areas[_area(r)][_verdict(r)] += 1
+    return dict(sorted(areas.items()))
+
+
+def _evidence_text(ev: Any) -> str:
+    """Plain-text rendering of evidence for junit.xml."""
+    if not isinstance(ev, dict):
+        return _text(ev)
+    parts = []
+    if "expected" in ev or "actual" in ev:
+        parts.append(f"expected: {_text(ev.get('expected'))}\nactual: {_text(ev.get('actual'))}")
+    req, resp = ev.get("request"), ev.get("response")
+    if isinstance(req, dict):
+        parts.append(f"request: {req.get('method', '')} {req.get('url', '')}\n"
+                     f"{_headers(req.get('headers'))}\n{_text(req.get('body'))}".rstrip())
+    if isinstance(resp, dict):
+        parts.append(f"response: {resp.get('status', '')}\n"
+                     f"{_headers(resp.get('headers'))}\n{_text(resp.get('body'))}".rstrip())
+    return "\n\n".join(parts)
+
+
+def _headers(headers: Any) -> str:
+    if isinstance(headers, dict):
+        return "\n".join(f"{k}: {v}" for k, v in headers.items())
+    return _text(headers)
+
+
+def _write_atomic(path: Path, data: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _contract_clauses(provider: str) -> dict[str, Any]:
+    try:
+        from apiconform.contract.model import load_contract
+        from apiconform.paths import contract_path
+
+        return dict(load_contract(contract_path(provider)).clauses)
+    except Exception:  # a broken or missing contract must not cost the run its reports
+        return {}
+
+
+def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for provider, recs in by_provider.items():
+        known = _contract_clauses(provider)
+        # Every clause of the contract has a row, so a clause no check verified in this run shows up.
+        table: dict[str, dict[str, Any]] = {
+            cid: {"area": c.area, "provenance": c.provenance, "text": c.text, "verdicts": Counter()}
+            for cid, c in known.items()}
+        for r in recs:
+            for cid in _clause_ids(r):
+                if cid not in table:
+                    c = known.get(cid)
+                    table[cid] = {"area": getattr(c, "area", None), "provenance": getattr(c, "provenance", None),
+                                  "text": getattr(c, "text", ""), "verdicts": Counter()}
+                table[cid]["verdicts"][_verdict(r)] += 1
+        out[provider] = {cid: {**m, "verdicts": dict(m["verdicts"])} for cid, m in sorted(table.items())}
+    return out
+
+
+# -- results.json --------------------------------------------------------------------------
+
+def _results_json(records, mode, generated_at, clauses, rate) -> str:
+    doc = {
+        "generated_at": generated_at,
+        "tool": f"apiconform {apiconform.__version__}",
+        "mode": mode,
+        "totals": dict(Counter(_verdict(r) for r in records)),
+        "rate": rate,
+        "clauses": clauses,
+        "records": records,
+    }
+    return json.dumps(doc, indent=2, default=str, ensure_ascii=False) + "\n"
+
+
+# -- junit.xml -----------------------------------------------------------------------------
+
+def _x(value: Any) -> str:
+    return _XML_BAD.sub("\ufffd", _text(value))
+
+
+def _junit_xml(by_provider, generated_at) -> str:
+    root = ET.Element("testsuites", name="apiconform")
+    grand = Counter()
+    for provider, recs in by_provider.items():
+        suite = ET.SubElement(root, "testsuite", name=_x(f"apiconform.{provider}"), timestamp=generated_at)
+        n = Counter()
+        for r in recs:
+            v, duration = _verdict(r), float(r.get("duration") or 0.0)
+            n["tests"] += 1
+            n["time"] += duration
+            case = ET.SubElement(suite, "testcase", classname=_x(f"{provider}.{_area(r)}"),
+                                 name=_x(r.get("test") or r.get("name") or "?"), time=f"{duration:.3f}")
+            props = ET.SubElement(case, "properties")
+            for cid in _clause_ids(r):
+                ET.SubElement(props, "property", name="clause", value=_x(cid))
+            ET.SubElement(props, "property", name="verdict", value=_x(v))
+            message = _x(r.get("message") or v)
+            body = _x("\n\n".join(p for p in (_text(r.get("message")), _evidence_text(r.get("evidence"))) if p))
+            if v == "fail":
+                n["failures"] += 1
+                el = ET.SubElement(case, "failure", message=message, type=_x(r.get("violated") or "contract"))
+                el.text = body
+            elif v == "error":
+                n["errors"] += 1
+                ET.SubElement(case, "error", message=message, type="harness").text = body
+            elif v in ("skip", "unsupported"):
+                n["skipped"] += 1
+                ET.SubElement(case, "skipped", message=_x(f"{v}: {r.get('message') or ''}".rstrip(": ")))
+            elif v in ("differs", "expected"):
+                note = f"verdict {v}" + (f" (clause {r['violated']})" if r.get("violated") else "")
+                ET.SubElement(case, "system-out").text = _x(f"{note}: {body}" if body else note)
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, str(n[key]))
+        suite.set("time", f"{n['time']:.3f}")
+        grand.update(n)
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(grand[key]))
+    root.set("time", f"{grand['time']:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# -- the rate budget ------------------------------------------------------------------------
+
+RATE_COLUMNS = ("requests", "planned_429", "unplanned_429", "wall_s", "min_wall_s")
+
+
+def _rate_rows(rate: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """One row per rate-limited provider: the counters, wall/min, and the pace it was held to."""
+    rows = []
+    for provider, r in sorted(rate.items()):
+        ratio = f"{r['wall_s'] / r['min_wall_s']:.2f}" if r.get("min_wall_s") else "-"
+        pace = f"{r.get('limit')}/{r.get('window_s'):g} s" + (f" (×{r['scale']:g})" if r.get("scale", 1) != 1 else "")
+        note = r.get("store_error") or r.get("store") or ""
+        rows.append([provider, *(str(r.get(c, "")) for c in RATE_COLUMNS), ratio, pace, note])
+    return rows
+
+
+RATE_HEAD = ["provider", "requests", "planned 429", "unplanned 429", "wall s", "min wall s", "wall/min", "pace",
+             "store"]
+
+
+# -- summary.md ----------------------------------------------------------------------------
+
+def _md(value: Any) -> str:
+    return _first_line(value).replace("|", "\\|").replace("`", "'")
+
+
+def _summary_md(records, by_provider, mode, rate) -> str:
+    totals = Counter(_verdict(r) for r in records)
+    cols = [v for v in _columns(totals) if totals[v]] or ["pass"]
+
+    def head(first: str) -> list[str]:
+        return [f"| {first} | " + " | ".join(cols) + " |", "|---" * (len(cols) + len(first.split(" | "))) + "|"]
+
+    out = [f"# apiconform: {'❌' if totals['fail'] or totals['error'] else '✅'} "
+           f"{render_summary_line(records)}", "", f"Mode: `{_md(mode)}`, {len(records)} checks.", "",
+           "## Providers", "", *head("provider")]
+    for provider, recs in by_provider.items():
+        c = Counter(_verdict(r) for r in recs)
+        out.append(f"| {_md(provider)} | " + " | ".join(str(c[v]) for v in cols) + " |")
+    out += ["", "## Contract areas", "", *head("provider | area")]
+    for provider, recs in by_provider.items():
+        for area, c in _area_counts(recs).items():
+            out.append(f"| {_md(provider)} | {_md(area)} | " + " | ".join(str(c[v]) for v in cols) + " |")
+    if rate:
+        out += ["", "## Rate budget", "", "| " + " | ".join(RATE_HEAD) + " |", "|---" * len(RATE_HEAD) + "|"]
+        out += ["| " + " | ".join(_md(v) for v in row) + " |" for row in _rate_rows(rate)]
+    problems = [r for r in records if _verdict(r) in ("fail", "error")]
+    if problems:
+        out += ["", "## Failures", ""]
+        for r in problems[:MAX_MD_FAILURES]:
+            clause = f" — violates `{_md(r['violated'])}`" if r.get("violated") else ""
+            out.append(f"- **{_verdict(r)}** `{_md(r.get('test'))}`{clause}: {_md(r.get('message'))}")
+            ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else {}
+            req, resp = ev.get("request") or {}, ev.get("response") or {}
+            if _verdict(r) == "fail" and (req or resp):
+                out.append(f"  - `{_md(req.get('method'))} {_md(req.get('url'))}` → {_md(resp.get('status'))}")
+        if len(problems) > MAX_MD_FAILURES:
+            out.append(f"- … and {len(problems) - MAX_MD_FAILURES} more (see report.html)")
+    return "\n".join(out) + "\n"
+
+
+# -- report.html ---------------------------------------------------------------------------
+
+_CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
+td.n{text-align:right}td.z{color:#bbb}pre{background:#f6f6f6;padding:6px;overflow:auto;white-space:pre-wrap;max-height:30em}
+.v-pass{background:#d4f4d4}.v-fail{background:#f8c8c8}.v-error{background:#f6d0a0}.v-differs{background:#fde8a8}
+.v-unsupported{background:#dde3ea}.v-skip{background:#eeeeee}.v-expected{background:#d8e8fb}
+.badge{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px}
+.problem{border:1px solid #ccc;border-left:6px solid #999;padding:4px 10px;margin:1em 0}
+.problem.b-fail{border-left-color:#d33}.problem.b-error{border-left-color:#e80}.problem.b-differs{border-left-color:#db0}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(_text(value), quote=True)
+
+
+def _cls(verdict: str) -> str:
+    return re.sub(r"[^a-z]", "", verdict.lower())
+
+
+def _counts_cells(c: Counter, cols: list[str]) -> str:
+    return "".join(f'<td class="n {f"v-{_cls(v)}" if c[v] else "z"}">{c[v]}</td>' for v in cols)
+
+
+def _exchange_html(label: str, part: Any, first: str) -> str:
+    if not isinstance(part, dict):
+        return ""
+    return (f"<h4>{_e(label)}</h4><pre>{_e(first)}\n{_e(_headers(part.get('headers')))}</pre>"
+            + (f"<pre>{_e(part.get('body'))}</pre>" if part.get("body") not in (None, "") else ""))
+
+
+def _problem_html(r: dict[str, Any], clauses: dict[str, Any]) -> str:
+    v, cid = _verdict(r), r.get("violated")
+    meta = clauses.get(str(cid), {}) if cid else {}
+    ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else {}
+    parts = [f'<div class="problem b-{_cls(v)}"><h3><span class="badge v-{_cls(v)}">{_e(v)}</span> '
+             f"{_e(r.get('test'))}</h3>"]
+    if cid:
+        parts.append(f"<p>Clause <code>{_e(cid)}</code> ({_e(r.get('provenance') or meta.get('provenance'))}): "
+                     f"{_e(meta.get('text'))}</p>")
+    parts.append(f"<pre>{_e(r.get('message'))}</pre>")
+    if "expected" in ev or "actual" in ev:
+        parts.append(f"<table><tr><th>expected</th><th>actual</th></tr><tr><td><pre>{_e(ev.get('expected'))}</pre>"
+                     f"</td><td><pre>{_e(ev.get('actual'))}</pre></td></tr></table>")
+    req, resp = ev.get("request"), ev.get("response")
+    if isinstance(req, dict):
+        parts.append(_exchange_html("Request", req, f"{_text(req.get('method'))} {_text(req.get('url'))}"))
+    if isinstance(resp, dict):
+        parts.append(_exchange_html("Response", resp, f"HTTP {_text(resp.get('status'))}"))
+    if r.get("evidence") is not None and not isinstance(r.get("evidence"), dict):
+        parts.append(f"<pre>{_e(r.get('evidence'))}</pre>")
+    return "".join(parts) + "</div>"
+
+
+def _report_html(records, by_provider, clauses, mode, generated_at, rate) -> str:
+    totals = Counter(_verdict(r) for r in records)
+    cols = _columns(totals)
+    out = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+           f"<title>apiconform report ({_e(mode)})</title><style>{_CSS}</style></head><body>",
+           f"<h1>apiconform report</h1><p>Mode <b>{_e(mode)}</b> · {len(records)} checks · generated "
+           f"{_e(generated_at)} · apiconform {_e(apiconform.__version__)}</p><p>"]
+    out += [f'<span class="badge v-{_cls(v)}">{_e(v)}: {totals[v]}</span>' for v in cols if totals[v]]
+    out.append("</p>")
+    if rate:
+        out.append('<h2 id="rate">Rate budget</h2><table class="rate"><tr>'
+                   + "".join(f"<th>{_e(h)}</th>" for h in RATE_HEAD) + "</tr>")
+        for row in _rate_rows(rate):
+            cells = [f"<td>{_e(v)}</td>" for v in row]
+            if int(row[3] or 0):  # unplanned 429s: a defect of the run
+                cells[3] = f'<td class="v-fail">{_e(row[3])}</td>'
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</table>")
+    header = "".join(f'<th class="v-{_cls(v)}">{_e(v)}</th>' for v in cols)
+    for provider, recs in by_provider.items():
+        out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2><h3>Contract areas × verdicts</h3>'
+                   f'<table class="matrix"><tr><th>area</th>{header}<th>total</th></tr>')
+        for area, c in _area_counts(recs).items():
+            out.append(f"<tr><th>{_e(area)}</th>{_counts_cells(c, cols)}<td class=\"n\">{sum(c.values())}</td></tr>")
+        c = Counter(_verdict(r) for r in recs)
+        out.append(f"<tr><th>all</th>{_counts_cells(c, cols)}<td class=\"n\">{len(recs)}</td></tr></table>")
+        out.append(f"<h3>Clause coverage</h3><table><tr><th>clause</th><th>area</th><th>provenance</th>"
+                   f"<th>text</th>{header}</tr>")
+        for cid, m in clauses.get(provider, {}).items():
+            out.append(f"<tr><td><code>{_e(cid)}</code></td><td>{_e(m.get('area'))}</td>"
+                       f"<td>{_e(m.get('provenance'))}</td><td>{_e(m.get('text'))}</td>"
+                       f"{_counts_cells(Counter(m.get('verdicts') or {}), cols)}</tr>")
+        out.append("</table>")
+        problems = [r for r in recs if _verdict(r) in PROBLEMS]
+        if problems:
+            out.append(f"<h3>Failures, errors and differences ({len(problems)})</h3>")
+            out += [_problem_html(r, clauses.get(provider, {})) for r in problems]
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+# -- entry points --------------------------------------------------------------------------
+
+def render_summary_line(records: list[dict[str, Any]]) -> str:
+    """``mite: 61 pass, 0 fail, 0 error, 2 skip`` per provider, joined by `` | ``."""
+    if not records:
+        return "no checks ran"
+    parts = []
+    for provider, recs in _by_provider(records).items():
+        c = Counter(_verdict(r) for r in recs)
+        shown = ["pass", "fail", "error", "skip"] + [v for v in _columns(c) if c[v] and v not in
+                                                     ("pass", "fail", "error", "skip")]
+        parts.append(f"{provider}: " + ", ".join(f"{c[v]} {v}" for v in shown))
+    return " | ".join(parts)
+
+
+def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str,
+                  rate: dict[str, dict[str, Any]] | None = None) -> dict[str, Path]:
+    """Write results.json, junit.xml, summary.md and report.html into ``out_dir``.
+
+    ``rate`` is the rate budget's counters by provider (:func:`apiconform.http.rate.collect`).
+
+    Returns the written paths keyed ``json``, ``junit``, ``markdown``, ``html``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = _sorted([r for r in records if isinstance(r, dict)])
+    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    by_provider = _by_provider(records)
+    clauses = _clauses(by_provider)
+    files = {
+        "json": ("results.json", _results_json(records, mode, generated_at, clauses, rate or {})),
+        "junit": ("junit.xml", _junit_xml(by_provider, generated_at)),
+        "markdown": ("summary.md", _summary_md(records, by_provider, mode, rate or {})),
+        "html": ("report.html", _report_html(records, by_provider, clauses, mode, generated_at, rate or {})),
+    }
+    written: dict[str, Path] = {}
+    for key, (name, text) in files.items():
+        _write_atomic(out_dir / name, text)
+        written[key] = out_dir / name
+    return written
