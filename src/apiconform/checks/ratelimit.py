@@ -21,6 +21,7 @@ from apiconform.contract.model import ContractError, RateLimit
 from apiconform.http import rate
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
+from apiconform.http.invariants import rate_header_problems
 from apiconform.verdict import HarnessError
 
 
@@ -31,20 +32,13 @@ def _limit(api: Api) -> RateLimit:
 
 
 def _read(api: Api, ex: Exchange, what: str) -> rate.Reading:
-    """The answer's rate-limit headers, each documented one present and well-formed (the headers clause).
-
-    Two findings are left to their own clauses: retry-after missing from the exceeded answer
-    (``exceeded``) and a value below zero (``remaining``).
-    """
+    """The answer's rate-limit headers, each documented one present and well-formed (the headers clause,
+    which the invariants also hold every answer to: this names the check's own request in the message)."""
     rl = _limit(api)
-    reading = rate.read(rl, ex.status, ex.headers)
-    clause = rl.clauses["headers"]
-    missing = [name for name in reading.missing if name != rl.headers.get("retry_after")]
-    expect(not missing, clause, f"{what} lacks {', '.join(missing)}", ex, expected=sorted(rl.headers.values()),
-           actual=dict(ex.headers))
-    malformed = [problem for problem in reading.problems if problem not in reading.negative]
-    expect(not malformed, clause, f"{what}: {'; '.join(malformed)}", ex, actual=malformed)
-    return reading
+    found = rate_header_problems(rl, ex)
+    expect(not found, rl.clauses["headers"], f"{what}: {'; '.join(found)}", ex,
+           expected=sorted(rl.headers.values()), actual=dict(ex.headers))
+    return rate.read(rl, ex.status, ex.headers)
 
 
 def _burst(api: Api, n: int) -> list[Exchange]:

@@ -1,12 +1,14 @@
 """Checks that hold for every response, whatever the test: the contract's ``[invariants]``.
 
 They run inside :meth:`Api.request`, so a target that breaks an invariant is caught by the
-first test that sees it, and that test's record names the invariant's clause.
+first test that sees it, and that test's record names the invariant's clause. With a
+``[rate_limit]`` table, the rate-limit headers are one of them: every answer carries them.
 """
 from __future__ import annotations
 
-from apiconform.contract.model import Contract
+from apiconform.contract.model import Contract, RateLimit
 from apiconform.contract.schemas import load_schema, problems
+from apiconform.http import rate
 from apiconform.http.exchange import Exchange
 from apiconform.verdict import ContractViolation
 
@@ -23,6 +25,14 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
             raise ContractViolation(status_clause, f"{ex.method} answered {ex.status}, which the contract does not "
                                     f"allow for {ex.method} (allowed: {list(allowed)})", expected=list(allowed),
                                     actual=ex.status, exchange=ex)
+    if contract.rate_limit is not None:
+        clause = contract.rate_limit.clauses["headers"]
+        checked.add(clause)
+        found = rate_header_problems(contract.rate_limit, ex)
+        if found:
+            raise ContractViolation(clause, f"{ex.method} {ex.url.split('?')[0]} answered {ex.status}: "
+                                    + "; ".join(found), expected=sorted(contract.rate_limit.headers.values()),
+                                    actual={k: v for k, v in ex.headers.items()}, exchange=ex)
     cond = contract.conditional
     if ex.status == cond.get("not_modified", 304) and cond.get("request_header"):
         clause = cond.get("clause", "")
@@ -55,6 +65,18 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
             checked.add(type_clause)
             check_error_type(contract, ex, type_clause)
     return checked
+
+
+def rate_header_problems(rl: RateLimit, ex: Exchange) -> list[str]:
+    """What is wrong with an answer's rate-limit headers, as ``[rate_limit]`` names them (the headers clause).
+
+    Every answer carries them. Two findings belong to other clauses and are left to their checks:
+    retry-after missing from the exceeded answer (``exceeded``) and a value below zero (``remaining``).
+    """
+    reading = rate.read(rl, ex.status, ex.headers)
+    missing = [name for name in reading.missing if name != rl.headers.get("retry_after")]
+    found = [f"lacks {', '.join(missing)}"] if missing else []
+    return found + [problem for problem in reading.problems if problem not in reading.negative]
 
 
 def _format_of(media_types: dict[str, str], media_type: str) -> str | None:

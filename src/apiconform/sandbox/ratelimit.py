@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # Fault flags: each breaks one thing a ratelimit check verifies (the key of ``[rate_limit.clauses]``).
 HEADERS_MISSING = "ratelimit-headers-missing"
 HEADERS_GARBLED = "ratelimit-headers-garbled"
+HEADERS_MISSING_ON_WRITES = "ratelimit-headers-missing-on-writes"
 LIMIT_MISMATCH = "ratelimit-limit-mismatch"
 REMAINING_STUCK = "ratelimit-remaining-stuck"
 REMAINING_NEGATIVE = "ratelimit-remaining-negative"
@@ -40,6 +41,7 @@ RETRY_AFTER_SHORT = "ratelimit-retry-after-short"
 FAULTS: dict[str, tuple[str, str]] = {
     HEADERS_MISSING: ("headers", "no rate-limit header on any response (the limit is still enforced)"),
     HEADERS_GARBLED: ("headers", "rate-limit header values are not numbers"),
+    HEADERS_MISSING_ON_WRITES: ("headers", "answers to POST, PATCH, PUT and DELETE carry no rate-limit header"),
     LIMIT_MISMATCH: ("limit", "the limit header announces one more request than is enforced"),
     REMAINING_STUCK: ("remaining", "remaining (or used) never moves within a window"),
     REMAINING_NEGATIVE: ("remaining", "requests above the limit drive remaining below zero"),
@@ -103,6 +105,8 @@ class RateLimitMiddleware:
         # arithmetic makes a full window 1.0000000000000009, which whole-second headers would round up to 2.
         left = round((start + c.window / c.scale - now) * c.scale, 6)
         headers = self._headers(count, left, over)
+        if HEADERS_MISSING_ON_WRITES in c.faults and scope["method"] in ("POST", "PATCH", "PUT", "DELETE"):
+            headers = {}
         if over:
             response = c.error(left)
             response.status_code = c.status
