@@ -43,3 +43,21 @@ def test_token_shaped_values_are_caught_even_when_unknown():
     assert scrubber().scan("Authorization: Bearer abcdefghijklmnopqrstu")
     assert scrubber().scan("X-MiteApiKey: deadbeefdeadbeef")
     assert not scrubber().scan("api_key=REDACTED")
+
+
+def test_evidence_values_are_scrubbed_like_the_exchange():
+    """A check may quote headers or a body as `expected`/`actual`: those reach the reports scrubbed too."""
+    from apiconform.plugin import _plain
+
+    actual = {"x-request-auth": "Bearer 0f1e2d3c4b5a6978", "body": "key=0f1e2d3c4b5a6978", "n": 3}
+    out = _plain(actual, scrubber())
+    assert "0f1e2d3c4b5a6978" not in repr(out) and out["n"] == 3 and REDACTED in out["body"]
+    assert _plain(object(), scrubber()).startswith("<object")  # not JSON: its repr, scrubbed
+
+
+def test_a_redis_store_is_named_without_its_password():
+    from apiconform.http.rate.stores import _without_password
+
+    assert _without_password("redis://:hunter2@127.0.0.1:6379/0") == f"redis://:{REDACTED}@127.0.0.1:6379/0"
+    assert _without_password("redis://u:hunter2@h:1/0") == f"redis://u:{REDACTED}@h:1/0"
+    assert _without_password("redis://h:1/0") == "redis://h:1/0"

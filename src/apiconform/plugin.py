@@ -252,8 +252,8 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
             # A check that compares across requests names no exchange; the last one is the evidence.
             exchange = exc.exchange or (client.exchanges[-1] if client and client.exchanges else None)
             if scrubber is not None:
-                evidence = {**(exchange.evidence(scrubber) if exchange else {}), "expected": _plain(exc.expected),
-                            "actual": _plain(exc.actual)}
+                evidence = {**(exchange.evidence(scrubber) if exchange else {}),
+                            "expected": _plain(exc.expected, scrubber), "actual": _plain(exc.actual, scrubber)}
             if violated not in clauses:
                 clauses.append(violated)
         else:
@@ -290,12 +290,13 @@ def _answered_by(item: pytest.Item, session: _Session, contract: Contract) -> st
     return target.kind if target is not None else None
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, scrubber: Scrubber) -> Any:
+    """``value`` as JSON data, scrubbed: a check may quote headers or a body that echo a credential."""
     try:
-        json.dumps(value)
-        return value
+        text = json.dumps(value)
     except TypeError:
-        return repr(value)
+        text = json.dumps(repr(value))
+    return json.loads(scrubber.text(text))
 
 
 class _Collector:

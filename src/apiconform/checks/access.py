@@ -5,6 +5,9 @@ from typing import Any
 
 from apiconform.checks.common import as_credential, created, created_id, discard, resource
 from apiconform.checks.expect import expect, expect_error, expect_resource, expect_status
+from apiconform.checks.generate import valid_payloads
+from apiconform.contract.model import Resource
+from apiconform.contract.schemas import load_schema
 from apiconform.http.client import Api
 
 
@@ -33,15 +36,30 @@ def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str,
     others = [m for m in ("PATCH", "DELETE") if m in role["writes"]]
     if others:
         with created(api, res, attrs) as (ident, before):
+            change = _change(api, res, attrs)
             for method in others:
-                ex = api.request(method, f"{res.path}/{ident}", body=res.wrap(attrs) if method == "PATCH" else None,
+                ex = api.request(method, f"{res.path}/{ident}", body=res.wrap(change) if method == "PATCH" else None,
                                  **who)
                 expect_error(api.contract, ex, **refused, what=f"{method} {res_name} as {credential}")
             read = api.get(f"{res.path}/{ident}")
+            expect(read.status != api.contract.writes.get("missing_status", 404), clause,
+                   f"a refused write as {credential} removed {res_name} {ident}", read, expected=200,
+                   actual=read.status)
             expect_status(read, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after the refusals")
             after = expect_resource(api.contract, read, res, api.contract.schema_clause)
             expect(after == before, clause, f"a refused write as {credential} changed {res_name} {ident}", read,
                    expected=before, actual=after)
+
+
+def _change(api: Api, res: Resource, attrs: dict[str, Any]) -> dict[str, Any]:
+    """An update that differs from ``attrs`` in every field it sends, so a write that was applied
+    shows in the read-back: a valid draw from the update schema (or the create schema) that
+    covers every property, else ``attrs`` with each text changed."""
+    schema_name = res.update_schema or res.create_schema
+    if schema_name:
+        drawn = valid_payloads(load_schema(api.contract.provider, schema_name), 1)[0]
+        return {k: v for k, v in drawn.items() if attrs.get(k) != v}
+    return {k: f"{v} (changed)" for k, v in attrs.items() if isinstance(v, str)}
 
 
 def role_cannot_read(api: Api, res_name: str, credential: str, clause: str) -> None:

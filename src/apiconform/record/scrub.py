@@ -1,9 +1,9 @@
 """Scrubbing of credentials, used as a gate rather than a filter.
 
-Everything that leaves the process (cassettes, evidence in reports, log lines) goes through
-:meth:`Scrubber.text`; every file written is then :meth:`Scrubber.scan`-ned for the secrets of
-the run in all the encodings they could take on the wire. A hit is an error, and the file is
-not kept.
+Everything that leaves the process (cassettes, evidence and messages in reports) goes through
+:meth:`Scrubber.text`. A cassette is then :meth:`Scrubber.scan`-ned for the secrets of the run in
+all the encodings they could take on the wire before it is written: a hit is an error, and the
+file is not kept.
 """
 from __future__ import annotations
 

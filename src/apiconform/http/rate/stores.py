@@ -17,8 +17,11 @@ from __future__ import annotations
 import sqlite3
 from abc import ABC, abstractmethod
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pyrate_limiter import AbstractBucket, Rate, RedisBucket, SQLiteBucket
+
+from apiconform.record.scrub import REDACTED
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 STATE_TTL = 24 * 3600  # Redis keys of a scope nobody used for a day expire
@@ -160,19 +163,28 @@ return 1
 """
 
 
+def _without_password(url: str) -> str:
+    """``redis://user:secret@host:6379/0`` -> ``redis://user:REDACTED@host:6379/0``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}{REDACTED}@{parts.netloc.rpartition('@')[2]}"))
+
+
 class RedisStore(Store):
     """A Redis server: buckets are pyrate-limiter's sorted sets, the rest small keys under ``apiconform:rate:``."""
 
     def __init__(self, url: str) -> None:
         import redis
 
-        self.name = url
+        self.name = _without_password(url)  # the name goes into messages and reports
         self.errors = (redis.RedisError, OSError)
         try:
             self._r = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5, decode_responses=True)
             self._r.ping()
         except (*self.errors, ValueError) as exc:
-            raise StoreError(f"rate store {url} is unreachable: {exc}") from None
+            raise StoreError(f"rate store {self.name} is unreachable: {exc}") from None
         self._raise, self._lease, self._release = (self._r.register_script(s) for s in (_RAISE, _LEASE, _RELEASE))
 
     @staticmethod

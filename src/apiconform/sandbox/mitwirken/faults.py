@@ -18,6 +18,7 @@ FAULTS: list[Fault] = [
     Fault("malformed-key-401", "mitwirken.auth.malformed", "A key not shaped mit_... gets 401 missing_api_key instead of 403."),
     Fault("revoked-key-accepted", "mitwirken.auth.revoked", "A revoked key still authenticates, with full access."),
     Fault("restricted-key-can-write", "mitwirken.auth.401-restricted", "A restricted key may create, update and delete members."),
+    Fault("restricted-write-applied", "mitwirken.auth.401-restricted", "A restricted key's writes get 401 restricted_api_key, but are applied first."),
     Fault("restricted-key-cannot-read", "mitwirken.auth.401-restricted", "A restricted key gets 401 restricted_api_key on reads too."),
     Fault(PLAIN_HTTP_FAULT, "mitwirken.auth.https-only", "The plain-HTTP port serves the full API instead of refusing connections."),
     Fault("unknown-id-500", "mitwirken.status.allowed", "An unknown member id answers 500 application_error."),
