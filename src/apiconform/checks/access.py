@@ -36,19 +36,20 @@ def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str,
     others = [m for m in ("PATCH", "DELETE") if m in role["writes"]]
     if others:
         with created(api, res, attrs) as (ident, before):
-            change = _change(api, res, attrs)
+            path, change = f"{res.path}/{ident}", _change(api, res, attrs)
+            # Readable before the refusals, so that a record missing after them was removed by one.
+            expect_status(api.get(path), 200, api.contract.writes["read_clause"], f"GET {res_name} {ident}")
             for method in others:
-                ex = api.request(method, f"{res.path}/{ident}", body=res.wrap(change) if method == "PATCH" else None,
-                                 **who)
+                ex = api.request(method, path, body=res.wrap(change) if method == "PATCH" else None, **who)
                 expect_error(api.contract, ex, **refused, what=f"{method} {res_name} as {credential}")
-            read = api.get(f"{res.path}/{ident}")
-            expect(read.status != api.contract.writes.get("missing_status", 404), clause,
-                   f"a refused write as {credential} removed {res_name} {ident}", read, expected=200,
-                   actual=read.status)
-            expect_status(read, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after the refusals")
-            after = expect_resource(api.contract, read, res, api.contract.schema_clause)
-            expect(after == before, clause, f"a refused write as {credential} changed {res_name} {ident}", read,
-                   expected=before, actual=after)
+                read = api.get(path)
+                expect(read.status != api.contract.writes.get("missing_status", 404), clause,
+                       f"a refused {method} as {credential} removed {res_name} {ident}", read, expected=200,
+                       actual=read.status)
+                expect_status(read, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after {method}")
+                after = expect_resource(api.contract, read, res, api.contract.schema_clause)
+                expect(after == before, clause, f"a refused {method} as {credential} changed {res_name} {ident}",
+                       read, expected=before, actual=after)
 
 
 def _change(api: Api, res: Resource, attrs: dict[str, Any]) -> dict[str, Any]:
