@@ -61,3 +61,10 @@ def test_a_redis_store_is_named_without_its_password():
     assert _without_password("redis://:hunter2@127.0.0.1:6379/0") == f"redis://:{REDACTED}@127.0.0.1:6379/0"
     assert _without_password("redis://u:hunter2@h:1/0") == f"redis://u:{REDACTED}@h:1/0"
     assert _without_password("redis://h:1/0") == "redis://h:1/0"
+
+
+def test_a_contract_credential_shape_is_caught_alone_not_inside_a_word():
+    """Mitwirken keys look like `mit_…`: a bare one is a leak, `rate_limit_exceeded` only contains the letters."""
+    gate = Scrubber({}, shapes=["mit_[A-Za-z0-9_]{8,}"])
+    assert gate.scan('{"token": "mit_3b69abcdef0123"}')
+    assert not gate.scan('{"name":"rate_limit_exceeded"}')

@@ -5,6 +5,7 @@ contract file, schemas and a few tests, not engine changes.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,6 +35,7 @@ class Credential:
     secret: bool
     required: bool
     refused: bool = False  # a credential the target must refuse (e.g. a revoked key)
+    shape: str = ""  # regex of what such a credential looks like (e.g. Mitwirken's mit_…): the leak gate scans for it
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def load_contract(path: Path) -> Contract:
 
     credentials = {
         name: Credential(name, _need(c, "env", f"credentials.{name}", path), bool(c.get("secret", True)),
-                         bool(c.get("required", True)), bool(c.get("refused", False)))
+                         bool(c.get("required", True)), bool(c.get("refused", False)), _shape(c, name, path))
         for name, c in raw.get("credentials", {}).items()
     }
     auth = []
@@ -363,6 +365,15 @@ def _rate_limit(table: dict[str, Any], path: Path) -> RateLimit:
         raise ContractError(f"{path}: [rate_limit.error] must be a table of body fields")
     return RateLimit(limit=limit, window=float(window), status=status, headers=headers, values=values,
                      error=error, clauses=clauses)
+
+
+def _shape(raw: dict[str, Any], name: str, path: Path) -> str:
+    shape = str(raw.get("shape", ""))
+    try:
+        re.compile(shape)
+    except re.error as exc:
+        raise ContractError(f"{path}: [credentials.{name}] shape is not a regular expression: {exc}") from None
+    return shape
 
 
 def _cross_check(c: Contract) -> None:

@@ -98,4 +98,5 @@ def scrubber_for(contract: Contract, target: Target) -> Scrubber:
     pairs = [(target.credentials.get(a.username, ""), target.credentials.get(a.password, ""))
              for a in contract.auth if a.kind == "basic"]
     return Scrubber(secrets, headers=[a.header for a in contract.auth if a.header],
-                    params=[a.param for a in contract.auth if a.param], pairs=pairs)
+                    params=[a.param for a in contract.auth if a.param], pairs=pairs,
+                    shapes={c.shape for c in contract.credentials.values() if c.secret and c.shape})

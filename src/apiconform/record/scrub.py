@@ -27,7 +27,7 @@ class Scrubber:
     """Knows the run's secrets and the headers and parameters that carry credentials."""
 
     def __init__(self, secrets: Mapping[str, str], headers: Iterable[str] = (), params: Iterable[str] = (),
-                 pairs: Iterable[tuple[str, str]] = ()) -> None:
+                 pairs: Iterable[tuple[str, str]] = (), shapes: Iterable[str] = ()) -> None:
         self.names: dict[str, str] = {}  # encoded form -> name of the secret it came from
         for name, value in secrets.items():
             if value and len(value) >= 4:
@@ -38,9 +38,11 @@ class Scrubber:
                 token = base64.b64encode(f"{user}:{password}".encode()).decode()
                 self.names[token] = "basic credentials"
         self.headers = {h.lower() for h in headers} | {"authorization", "cookie", "set-cookie", "proxy-authorization"}
-        shapes = [*TOKEN_SHAPES, *(rf"{re.escape(h)}: *[A-Za-z0-9]{{8,}}" for h in headers),
-                  *(rf"{re.escape(p)}=[A-Za-z0-9]{{8,}}" for p in params)]
-        self.shapes = re.compile("|".join(f"(?:{shape})" for shape in shapes), re.IGNORECASE)
+        # A contract's own credential shapes stand alone (word boundaries): `mit_…` is a key, while
+        # `rate_limit_exceeded` merely contains the letters.
+        found = [*TOKEN_SHAPES, *(rf"{re.escape(h)}: *[A-Za-z0-9]{{8,}}" for h in headers),
+                 *(rf"{re.escape(p)}=[A-Za-z0-9]{{8,}}" for p in params), *(rf"\b(?:{s})\b" for s in shapes if s)]
+        self.shapes = re.compile("|".join(f"(?:{shape})" for shape in found), re.IGNORECASE)
         # Longest first, so a secret inside another's encoding is replaced whole.
         self._forms = sorted(self.names, key=len, reverse=True)
 
