@@ -115,10 +115,10 @@ def locked_refuses_changes(api: Api, res_name: str, attrs: dict[str, Any], claus
     locked = api.contract.writes.get("locked_status", 423)
     with created(api, res, attrs) as (ident, _):
         path = f"{res.path}/{ident}"
-        expect_status(api.patch(path, {res.root: dict(res.lock or {})}), 200, clause, "lock")
-        expect_status(api.patch(path, {res.root: {"note": "changed while locked"}}), locked, clause,
+        expect_status(api.patch(path, res.wrap(dict(res.lock or {}))), 200, clause, "lock")
+        expect_status(api.patch(path, res.wrap({"note": "changed while locked"})), locked, clause,
                       "update of a locked record")
         expect_status(api.delete(path), locked, clause, "delete of a locked record")
-        expect_status(api.patch(path, {res.root: dict(res.unlock or {})}), 200, clause, "unlock with force")
-        expect_status(api.patch(path, {res.root: {"note": "changed after unlock"}}), 200, clause,
+        expect_status(api.patch(path, res.wrap(dict(res.unlock or {}))), 200, clause, "unlock with force")
+        expect_status(api.patch(path, res.wrap({"note": "changed after unlock"})), 200, clause,
                       "update after unlock")

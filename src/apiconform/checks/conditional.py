@@ -65,7 +65,7 @@ def changed_after_update(api: Api, res_name: str, attrs: dict[str, Any], change:
         before = api.get(path)
         expect_status(before, 200, api.contract.writes["read_clause"], f"GET {path}")
         tag = _etag(before, clause)
-        expect_status(api.patch(path, {res.root: change}), api.contract.writes.get("update_status", 200),
+        expect_status(api.patch(path, res.wrap(change)), api.contract.writes.get("update_status", 200),
                       api.contract.writes["update_clause"], "PATCH")
         after = api.get(path, headers={cond["request_header"]: tag})
         expect_status(after, 200, clause, "GET with the ETag from before the change")

@@ -145,7 +145,7 @@ def put_is_patch(api: Api, res_name: str, attrs: dict[str, Any], change: dict[st
     res = resource(api, res_name)
     with created(api, res, attrs) as (ident, before):
         path = f"{res.path}/{ident}"
-        put = api.request("PUT", path, body={res.root: change})
+        put = api.request("PUT", path, body=res.wrap(change))
         expect_status(put, api.contract.writes.get("update_status", 200), clause, "PUT")
         after = read_item(api, res, ident, clause)
         for key, value in change.items():
@@ -155,7 +155,7 @@ def put_is_patch(api: Api, res_name: str, attrs: dict[str, Any], change: dict[st
         moved = {k: after.get(k) for k, v in untouched.items() if after.get(k) != v}
         expect(not moved, clause, f"PUT changed attributes it was not sent: {sorted(moved)}", put,
                expected={k: untouched[k] for k in moved}, actual=moved)
-        patch = api.patch(path, {res.root: {k: before.get(k) for k in change}})
+        patch = api.patch(path, res.wrap({k: before.get(k) for k in change}))
         expect_status(put, patch.status, clause, "PUT, answered like the same PATCH")
         expect(bool(put.body.strip()) == bool(patch.body.strip()), clause, "PUT and PATCH answer different bodies",
                put, expected=patch.text[:100] or "(empty)", actual=put.text[:100] or "(empty)")
@@ -164,7 +164,7 @@ def put_is_patch(api: Api, res_name: str, attrs: dict[str, Any], change: dict[st
 def content_type_required(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:
     api.verifies(clause)
     res = resource(api, res_name)
-    ex = api.post(res.path, {res.root: attrs}, content_type=False)
+    ex = api.post(res.path, res.wrap(attrs), content_type=False)
     stray = created_id(ex, res)
     if stray is not None:
         discard(api, res, stray)
