@@ -527,6 +527,7 @@ def test_each_block_fault_breaks_what_it_names(tmp_path, read, flag):
         ratelimit.REMAINING_STUCK: lambda: len({r.remaining for r in readings}) == 1,
         ratelimit.REMAINING_NEGATIVE: lambda: "below zero" in " ".join(readings[-1].problems),
         ratelimit.RESET_BEYOND_WINDOW: lambda: all(r.reset > WINDOW for r in readings),
+        ratelimit.RESET_ZERO: lambda: {r.reset for r in readings} == {0} and responses[-1].status_code == 429,
         ratelimit.NOT_ENFORCED: lambda: [r.status_code for r in responses] == [200] * (LIMIT + 1),
         ratelimit.RETRY_AFTER_MISSING: lambda: responses[-1].status_code == 429
         and "retry-after" in readings[-1].missing,

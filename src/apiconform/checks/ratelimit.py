@@ -95,15 +95,21 @@ def remaining_counts_down(api: Api) -> None:
 
 
 def reset_within_window(api: Api) -> None:
-    """``reset`` is at most the window (delta-seconds are whole: a window rounded up)."""
+    """``reset`` is at most the window (delta-seconds are whole: a window rounded up), and true: once the
+    limit is spent, waiting what the exceeded answer's ``reset`` says opens the window again."""
     rl = _limit(api)
     clause = rl.clauses["reset"]
     api.verifies(clause)
-    ex = api.get(api.contract.probe)
-    left = _read(api, ex, f"GET {api.contract.probe}").reset_in(api.budget.scale)
     bound = math.ceil(rl.window)
-    expect(left is not None and 0 <= left <= bound, clause, f"reset says {left} s, outside the {rl.window:g} s "
-           "window", ex, expected=f"0 to {bound}", actual=left)
+    with api.budget.exclusive():
+        over = _burst(api, rl.limit + 1)[-1]
+        expect_status(over, rl.status, rl.clauses["exceeded"], f"request {rl.limit + 1} within one window")
+        left = _read(api, over, f"the {rl.status} answer").reset_in(api.budget.scale)
+        expect(left is not None and 0 <= left <= bound, clause, f"reset says {left} s, outside the {rl.window:g} s "
+               "window", over, expected=f"0 to {bound}", actual=left)
+        api.budget.sleep(left)
+        again = api.get(api.contract.probe)
+    expect_status(again, 200, clause, f"GET {api.contract.probe} once the {left:g} s reset announced had passed")
 
 
 def _exceeded(api: Api, answers: list[Exchange]) -> rate.Reading:

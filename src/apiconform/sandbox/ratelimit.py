@@ -33,6 +33,7 @@ LIMIT_MISMATCH = "ratelimit-limit-mismatch"
 REMAINING_STUCK = "ratelimit-remaining-stuck"
 REMAINING_NEGATIVE = "ratelimit-remaining-negative"
 RESET_BEYOND_WINDOW = "ratelimit-reset-beyond-window"
+RESET_ZERO = "ratelimit-reset-zero"
 NOT_ENFORCED = "ratelimit-not-enforced"
 RETRY_AFTER_MISSING = "ratelimit-retry-after-missing"
 RETRY_AFTER_SHORT = "ratelimit-retry-after-short"
@@ -46,6 +47,7 @@ FAULTS: dict[str, tuple[str, str]] = {
     REMAINING_STUCK: ("remaining", "remaining (or used) never moves within a window"),
     REMAINING_NEGATIVE: ("remaining", "requests above the limit drive remaining below zero"),
     RESET_BEYOND_WINDOW: ("reset", "reset announces ten windows instead of the time left in this one"),
+    RESET_ZERO: ("reset", "reset always says 0, even while the window is spent"),
     NOT_ENFORCED: ("exceeded", "requests above the limit are served"),
     RETRY_AFTER_MISSING: ("exceeded", "the exceeded response carries no retry-after"),
     RETRY_AFTER_SHORT: ("retry", "retry-after says 0 while the window is still closed"),
@@ -120,7 +122,7 @@ class RateLimitMiddleware:
             return {}
         counted = 1 if REMAINING_STUCK in faults else count
         limit = c.limit + 1 if LIMIT_MISMATCH in faults else c.limit
-        reset = 10 * c.window if RESET_BEYOND_WINDOW in faults else left
+        reset = 10 * c.window if RESET_BEYOND_WINDOW in faults else 0 if RESET_ZERO in faults else left
         out = {n["max"]: str(limit), n["used"]: str(counted)} if c.style == "used" else {
             n["limit"]: str(limit), n["remaining"]: str(c.limit - counted if REMAINING_NEGATIVE in faults
                                                         else max(0, c.limit - counted)),
