@@ -357,7 +357,8 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
     found = _Changes(violated or {})
     notes = []
     paired = 0
-    bodies: dict[tuple[str, int], tuple[list[Recorded], list[Recorded]]] = defaultdict(lambda: ([], []))
+    # Bodies compare per check, operation and status: the union of one check's answers on each side.
+    bodies: dict[tuple[str, str, int], tuple[list[Recorded], list[Recorded]]] = defaultdict(lambda: ([], []))
     for name in sorted(set(old.cassettes) | set(new.cassettes)):
         if name not in new.cassettes:
             notes.append(f"{name}: only in the old recording (a check that no longer exists, or was not run)")
@@ -373,9 +374,9 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
                 found.add("status", BREAKING, f"{a.status} -> {b.status}", a.operation, b, clauses=clauses)
                 continue
             _compare_headers(a, b, know, found)
-            bodies[(a.operation, a.status)][0].append(a)
-            bodies[(a.operation, a.status)][1].append(b)
-    for (_, status), (olds, news) in sorted(bodies.items()):
+            bodies[(name, a.operation, a.status)][0].append(a)
+            bodies[(name, a.operation, a.status)][1].append(b)
+    for (_, _, status), (olds, news) in sorted(bodies.items()):
         _compare_bodies(olds, news, status, know, found)
     if old.without_clauses or new.without_clauses:
         notes.append(f"{old.without_clauses + new.without_clauses} cassette(s) predate the clauses metadata: "
