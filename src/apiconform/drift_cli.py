@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         return _usage(f"no suite for {provider} (have: {', '.join(providers())})")
     report_dir = Path(args.report_dir).resolve()
     try:
-        old = load_recording(Path(args.old) if args.old else cassettes_dir(provider), provider)
+        old = load_recording(Path(args.old) if args.old else _shown(cassettes_dir(provider)), provider)
         provider = old.provider
         contract = load_contract(contract_path(provider))
         with tempfile.TemporaryDirectory(prefix="apiconform-drift-") as tmp:
@@ -90,6 +90,11 @@ def _record(provider: str, args: argparse.Namespace, tmp: Path, reports: Path) -
         cmd += ["--fault", fault]
     cmd += ["--", f"--cassette-dir={tmp / 'cassettes'}"]
     return subprocess.call(cmd, stdout=sys.stderr)
+
+
+def _shown(path: Path) -> Path:
+    """A folder as the reader would type it: relative to where they are, when it is below."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 def _usage(message: str) -> int:

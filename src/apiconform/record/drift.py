@@ -371,7 +371,8 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
             if a.status != b.status:
                 allowed = contract.allowed_status(a.operation.split(" ", 1)[0])
                 clauses = [know.status_clause] if know.status_clause and b.status not in allowed else []
-                found.add("status", BREAKING, f"{a.status} -> {b.status}", a.operation, b, clauses=clauses)
+                found.add("status", BREAKING, f"{a.status} -> {b.status}", "the same request, another status",
+                          b, clauses=clauses)
                 continue
             _compare_headers(a, b, know, found)
             bodies[(name, a.operation, a.status)][0].append(a)

@@ -98,16 +98,18 @@ def html_section(d: dict[str, Any]) -> str:
     """The drift table, for drift.html and report.html (everything escaped: names come from a server)."""
     out = [f'<h2 id="drift-{_e(d["provider"])}">Drift: {_e(d["provider"])}</h2>', f"<p>{_e(headline(d))}</p>",
            f"<p>old: {_e(_side(d['old']))}<br>new: {_e(_side(d['new']))}</p>"]
-    if d["changes"]:
+    changes = [c for c in d["changes"] if c["severity"] != "info"]
+    if changes:
         out.append('<table class="drift"><tr><th>severity</th><th>change</th><th>count</th><th>operations</th>'
                    "<th>broke</th><th>clauses</th><th>checks' clauses</th></tr>")
-        for c in d["changes"]:
-            cls = {"breaking": "v-fail", "additive": "v-differs"}.get(c["severity"], "v-skip")
+        for c in changes:
+            cls = {"breaking": "v-fail", "additive": "v-differs"}[c["severity"]]
             out.append(f'<tr><td class="{cls}">{_e(c["severity"])}</td><td><code>{_e(_what(c))}</code></td>'
                        f'<td class="n">{c["count"]}</td><td>{_e(_names(c["operations"]))}</td>'
                        f"<td>{_e(', '.join(c.get('broke') or []))}</td>"
                        f"<td>{_e(', '.join(c['clauses']))}</td><td>{_e(_names(c['check_clauses']))}</td></tr>")
         out.append("</table>")
+    out += [f"<p>info: {_e(line)}</p>" for line in _info(d)]
     out += [f"<p>note: {_e(n)}</p>" for n in d["notes"]]
     return "\n".join(out)
 

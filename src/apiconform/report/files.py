@@ -432,8 +432,15 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, d
         out.append("</table>")
     header = "".join(f'<th class="v-{_cls(v)}">{_e(v)}</th>' for v in cols)
     for provider, recs in by_provider.items():
-        out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2><h3>Contract areas × verdicts</h3>'
-                   f'<table class="matrix"><tr><th>area</th>{header}<th>total</th></tr>')
+        out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2>')
+        groups = _groups(recs)  # what went wrong first, then the tables
+        if groups:
+            out.append(f"<h3>Failures, errors and differences ({sum(len(g) for g in groups)} checks, "
+                       f"{len(groups)} by violated clause, the largest first)</h3>")
+            contract = _contract(provider)
+            out += [_group_html(g, clauses.get(provider, {}), contract, run) for g in groups]
+        out.append(f'<h3>Contract areas × verdicts</h3><table class="matrix"><tr><th>area</th>{header}'
+                   f"<th>total</th></tr>")
         for area, c in _area_counts(recs).items():
             out.append(f"<tr><th>{_e(area)}</th>{_counts_cells(c, cols)}<td class=\"n\">{sum(c.values())}</td></tr>")
         c = Counter(_verdict(r) for r in recs)
@@ -445,12 +452,6 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, d
                        f"<td>{_e(m.get('provenance'))}</td><td>{_e(m.get('text'))}</td>"
                        f"{_counts_cells(Counter(m.get('verdicts') or {}), cols)}</tr>")
         out.append("</table>")
-        groups = _groups(recs)
-        if groups:
-            out.append(f"<h3>Failures, errors and differences ({sum(len(g) for g in groups)} checks, "
-                       f"{len(groups)} by violated clause, the largest first)</h3>")
-            contract = _contract(provider)
-            out += [_group_html(g, clauses.get(provider, {}), contract, run) for g in groups]
     out.append("</body></html>\n")
     return "\n".join(out)
 
