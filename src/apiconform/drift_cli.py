@@ -25,8 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     drift.add_argument("--provider", help="the provider (default: from the cassettes' metadata)")
     drift.add_argument("--target", help="record this base URL (or `live`) into a temporary folder and compare")
     drift.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
+    drift.add_argument("--sandbox", action="store_true", help="record the bundled sandbox (instead of --target)")
     drift.add_argument("--fault", action="append", default=[],
-                       help="record the bundled sandbox started with this fault (instead of --target)")
+                       help="record the bundled sandbox started with this fault (repeatable; implies --sandbox)")
     drift.add_argument("--report-dir", default="reports", help="where drift.md/.html/.json go (default: reports/)")
     drift.add_argument("--results", help="results.json of the run that recorded NEW: ties changes to the clauses "
                        "its checks violated (with --target, the recording run's own)")
@@ -39,10 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from apiconform.report import drift as render
     from apiconform.report.files import rerender
 
-    if args.new and (args.target or args.fault):
-        return _usage("give a NEW cassette folder or --target/--fault, not both")
-    if not args.new and not (args.target or args.fault):
-        return _usage("give a NEW cassette folder, or --target URL (or --fault NAME) to record one now")
+    live = args.target or args.sandbox or args.fault
+    if args.new and live:
+        return _usage("give a NEW cassette folder or --target/--sandbox/--fault, not both")
+    if args.target and (args.sandbox or args.fault):
+        return _usage("--target records a URL, --sandbox/--fault the bundled sandbox: not both")
+    if not args.new and not live:
+        return _usage("give a NEW cassette folder, or --target URL (or --sandbox) to record one now")
     provider = args.provider
     if provider is None and args.old is None:
         return _usage("give the OLD cassette folder or --provider")
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             broke = violations(results) if results and (args.results or results.exists()) else {}
             drift = compare(old, new, contract, schemas_dir(provider), broke).as_dict()
             if not args.new:
-                source = args.target or "the sandbox with " + ", ".join(args.fault)
+                source = args.target or "the sandbox" + (" with " + ", ".join(args.fault) if args.fault else "")
                 drift["new"]["folder"] = f"recorded now from {source}"
     except (DriftError, ContractError) as exc:
         return _usage(str(exc))
