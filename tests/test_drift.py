@@ -158,3 +158,23 @@ def test_a_type_change_and_a_removed_field(tmp_path):
 def test_usage_errors_exit_2_and_say_why(args, message):
     proc = subprocess.run([*CLI, "drift", *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and message in proc.stderr
+
+
+def test_header_roles_come_from_the_contract_data(tmp_path):
+    """A provider whose contract names other headers (as Hive and mStudio will) needs no engine change."""
+    from apiconform.contract.model import load_contract
+    from apiconform.record.drift import Knowledge
+
+    text = (cassettes_dir("mitwirken").parents[1] / "suites" / "mitwirken" / "contract.toml").read_text()
+    text = text.replace('remaining = "ratelimit-remaining"', 'remaining = "X-RateLimit-Remaining"')
+    text = text.replace('style = "cursor"', 'style = "cursor"\ntotal_header = "X-Pagination-TotalCount"')
+    text += '\n[consistency]\nrequest_header = "If-Event-Reached"\nclause = "mitwirken.status.200-read"\n'
+    path = tmp_path / "suites" / "mitwirken" / "contract.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    know = Knowledge.of(load_contract(path), None)
+    assert know.header("x-ratelimit-remaining") == ("rate-limit", ("mitwirken.rate.headers",
+                                                                   "mitwirken.rate.remaining"))
+    assert know.header("ratelimit-remaining") == ("", ())
+    assert know.header("x-pagination-totalcount")[0] == "pagination"
+    assert know.header("if-event-reached") == ("consistency", ("mitwirken.status.200-read",))

@@ -29,6 +29,8 @@ BREAKING, ADDITIVE, INFO = "breaking", "additive", "info"
 EXIT_NONE, EXIT_BREAKING, EXIT_ADDITIVE = 0, 1, 3
 CACHING_HEADERS = ("cache-control", "etag", "last-modified", "expires", "vary", "age")  # RFC 9110/9111
 PAGINATION_LINK = "link"  # RFC 8288: next/prev relations
+#: [rate_limit.headers] roles whose own check is named otherwise in [rate_limit.clauses] (README: the table)
+RATE_ROLE_CLAUSE = {"retry_after": "exceeded", "used": "remaining", "max": "limit"}
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -190,24 +192,22 @@ class Knowledge:
         if cond:
             style = str(cond.get("style", ""))
             category = "caching" if style in ("etag", "last-modified") else "consistency"
-            cond_names = [v for k, v in cond.items() if k.endswith("header") and isinstance(v, str)]
+            cond_names = _header_names(cond)
             cond_names += [style] if style in ("etag", "last-modified") else []  # the style names its header
             for name in cond_names:
                 headers[name.lower()] = (category, _clauses_of(cond, contract))
         pag = contract.pagination
         pag_clauses = _clauses_of(pag, contract) or tuple(area_clauses.get("pagination", ()))
-        pag_names = pag.get("headers", {})
-        for name in [PAGINATION_LINK, *(pag_names.values() if isinstance(pag_names, dict) else pag_names)]:
-            headers[str(name).lower()] = ("pagination", pag_clauses)
+        for name in [PAGINATION_LINK, *_header_names(pag)]:
+            headers[name.lower()] = ("pagination", pag_clauses)
         consistency = contract.raw.get("consistency", {})
         if isinstance(consistency, dict):
-            for k, v in consistency.items():
-                if k.endswith("header") and isinstance(v, str):
-                    headers[v.lower()] = ("consistency", _clauses_of(consistency, contract))
+            for name in _header_names(consistency):
+                headers[name.lower()] = ("consistency", _clauses_of(consistency, contract))
         if contract.rate_limit is not None:
             rate_clauses = (contract.rate_limit.clauses["headers"],)
             for role, name in contract.rate_limit.headers.items():
-                extra = contract.rate_limit.clauses.get(role)
+                extra = contract.rate_limit.clauses.get(RATE_ROLE_CLAUSE.get(role, role))
                 headers[name.lower()] = ("rate-limit", rate_clauses + ((extra,) if extra else ()))
         inv = contract.raw.get("invariants", {})
         error_body = inv.get("error_body", {})
@@ -215,6 +215,17 @@ class Knowledge:
                    status_clause=str(inv.get("status", "")), schema_clause=contract.schema_clause,
                    error_clauses=tuple(error_body.values()) if isinstance(error_body, dict)
                    else ((error_body,) if error_body else ()))
+
+
+def _header_names(table: dict[str, Any]) -> list[str]:
+    """Header names a table gives under ``*header`` keys (a string) or ``*headers`` keys (a table or a list)."""
+    out: list[str] = []
+    for key, value in table.items():
+        if key.endswith("header") and isinstance(value, str):
+            out.append(value)
+        elif key.endswith("headers") and isinstance(value, dict | list):
+            out += [str(v) for v in (value.values() if isinstance(value, dict) else value)]
+    return out
 
 
 def _clauses_of(table: dict[str, Any], contract: Contract) -> tuple[str, ...]:
