@@ -55,3 +55,8 @@ def test_without_max_age_nothing_is_said(tmp_path, suite_run):
     proc, records = suite_run("mite", tmp_path / "r", "--mode", "replay", f"--cassette-dir={_cassettes(tmp_path)}",
                               *CHECKS)
     assert proc.returncode == 0 and not [r for r in records if r["cassette_age"]]
+
+
+def test_strict_age_without_max_age_is_a_usage_error(tmp_path, suite_run):
+    proc, records = suite_run("mite", tmp_path / "r", "--mode", "replay", "--strict-age")
+    assert proc.returncode == 4 and "--strict-age needs --max-age DAYS" in proc.stderr and records == []

@@ -178,3 +178,15 @@ def test_header_roles_come_from_the_contract_data(tmp_path):
     assert know.header("ratelimit-remaining") == ("", ())
     assert know.header("x-pagination-totalcount")[0] == "pagination"
     assert know.header("if-event-reached") == ("consistency", ("mitwirken.status.200-read",))
+
+
+def test_a_rate_limit_answer_the_budget_retried_is_not_drift(tmp_path):
+    new = copy("mitwirken", tmp_path)
+    path = new / "test_status__test_member_read_200.yaml"
+    data = yaml.safe_load(path.read_text())
+    retried = json.loads(json.dumps(data["interactions"][0]))  # the same request, answered 429 first
+    retried["response"]["status"] = {"code": 429, "message": "Too Many Requests"}
+    data["interactions"].insert(0, retried)
+    path.write_text(yaml.safe_dump(data))
+    code, report, _ = drift(tmp_path, cassettes_dir("mitwirken"), new)
+    assert code == 0 and report["changes"] == []

@@ -157,6 +157,8 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
         return str(exc)
     if not 0 < args.rate_scale < float("inf"):
         return f"--rate-scale must be a positive number, not {args.rate_scale}"
+    if args.strict_age and args.max_age is None:
+        return "--strict-age needs --max-age DAYS"
     if args.rate_scale != 1 and args.target == "live":
         return "--rate-scale only speeds up a sandbox's clock; the live provider keeps its own"
     if args.rate_store != "auto":

@@ -96,10 +96,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _check_rate_options(config: pytest.Config) -> None:
-    """Refuse a bad --rate-scale or an unreachable --rate-store before anything runs or is written."""
+    """Refuse a bad --rate-scale, an unreachable --rate-store, or --strict-age without --max-age, up front."""
     scale, store = config.getoption("rate_scale"), config.getoption("rate_store")
     if not 0 < scale < float("inf"):
         raise pytest.UsageError(f"--rate-scale must be a positive number, not {scale}")
+    if config.getoption("strict_age") and config.getoption("max_age") is None:
+        raise pytest.UsageError("--strict-age needs --max-age DAYS")
     if scale != 1 and config.getoption("target") == "live":
         raise pytest.UsageError("--rate-scale only speeds up a sandbox's clock; the live provider keeps its own")
     if store != "auto":

@@ -368,7 +368,7 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
     found = _Changes(violated or {})
     notes = []
     paired = 0
-    # Bodies compare per check, operation and status: the union of one check's answers on each side.
+    # Bodies compare per check, operation and status class: the union of one check's answers on each side.
     bodies: dict[tuple[str, str, int], tuple[list[Recorded], list[Recorded]]] = defaultdict(lambda: ([], []))
     for name in sorted(set(old.cassettes) | set(new.cassettes)):
         if name not in new.cassettes:
@@ -377,19 +377,21 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
         if name not in old.cassettes:
             notes.append(f"{name}: only in the new recording (a new check)")
             continue
-        for a, b in _pairs(old.cassettes[name], new.cassettes[name], found):
+        limited = contract.rate_limit.status if contract.rate_limit else None
+        for a, b in _pairs(_unretried(old.cassettes[name], limited), _unretried(new.cassettes[name], limited), found):
             paired += 1
             if a.status != b.status:
                 allowed = contract.allowed_status(a.operation.split(" ", 1)[0])
                 clauses = [know.status_clause] if know.status_clause and b.status not in allowed else []
                 found.add("status", BREAKING, f"{a.status} -> {b.status}", "the same request, another status",
                           b, clauses=clauses)
-                continue
-            _compare_headers(a, b, know, found)
-            bodies[(name, a.operation, a.status)][0].append(a)
-            bodies[(name, a.operation, a.status)][1].append(b)
-    for (_, _, status), (olds, news) in sorted(bodies.items()):
-        _compare_bodies(olds, news, status, know, found)
+            else:
+                _compare_headers(a, b, know, found)
+            if a.status // 100 == b.status // 100:  # 404 -> 410 still compares the error bodies
+                bodies[(name, a.operation, a.status // 100)][0].append(a)
+                bodies[(name, a.operation, a.status // 100)][1].append(b)
+    for (_, _, status_class), (olds, news) in sorted(bodies.items()):
+        _compare_bodies(olds, news, status_class * 100, know, found)
     if old.without_clauses or new.without_clauses:
         notes.append(f"{old.without_clauses + new.without_clauses} cassette(s) predate the clauses metadata: "
                      f"changes there are tied to the contract's clauses only (re-record to tie them to the checks)")
@@ -397,6 +399,14 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
     order = {BREAKING: 0, ADDITIVE: 1, INFO: 2}
     changes = sorted(found.by_key.values(), key=lambda c: (order[c.severity], c.kind, c.subject, c.detail))
     return Drift(old.provider, old, new, changes, paired, notes)
+
+
+def _unretried(items: list[Recorded], limited: int | None) -> list[Recorded]:
+    """Without the rate-limit answers that the same request followed: the budget's retries are pacing, not drift."""
+    if limited is None:
+        return items
+    return [r for r, nxt in zip(items, [*items[1:], None], strict=False)
+            if not (r.status == limited and nxt is not None and (nxt.operation, nxt.query) == (r.operation, r.query))]
 
 
 def _pairs(old: list[Recorded], new: list[Recorded], found: _Changes) -> list[tuple[Recorded, Recorded]]:
