@@ -19,7 +19,9 @@ RUN_REPORTS = "drift-run"  # under --report-dir: the reports of the run that rec
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     drift = sub.add_parser("drift", help="what changed between two recordings of a provider (exit 0 none, "
-                           "1 a change breaks a clause, 3 additive only)")
+                           "1 a change breaks a clause, 3 additive only)",
+                           epilog="exit status: 0 no drift, 1 a change breaks a clause, 3 additive changes only, "
+                           "2 usage error")
     drift.add_argument("old", nargs="?", help="cassette folder of the reference recording (default: cassettes/P)")
     drift.add_argument("new", nargs="?", help="cassette folder of the new recording (or use --target)")
     drift.add_argument("--provider", help="the provider (default: from the cassettes' metadata)")

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apiconform import xmlfmt
+import httpx
+
 from apiconform.contract.model import Contract
+from apiconform.http.exchange import Exchange
 from apiconform.record.cassettes import CassetteError, cassette_name, read_cassette
 
 BREAKING, ADDITIVE, INFO = "breaking", "additive", "info"
@@ -102,20 +104,17 @@ def template(path: str) -> str:
 
 
 def decode(headers: dict[str, str], body: str | bytes) -> Any:
-    """The body as data by its media type (XML as ``{root: value}``), or None when empty or not JSON/XML."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
-    if not text.strip():
+    """The body as :meth:`Exchange.data` reads it (XML as ``{root: value}``); None when empty or neither."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body or b""
+    if not raw.strip():
         return None
+    exchange = Exchange("", "", {}, "", 0, httpx.Headers(headers), raw, fmt="")
     try:
-        if media.endswith("json"):
-            return json.loads(text)
-        if media.endswith("xml"):
-            root, value = xmlfmt.loads(text)
-            return {root: value}
+        data = exchange.data()
     except ValueError:
-        return {"(unparsable body)": media}
-    return None
+        media = exchange.media_type
+        return {"(unparsable body)": media} if media.endswith(("json", "xml")) else None
+    return {data[0]: data[1]} if isinstance(data, tuple) else data
 
 
 def load_recording(folder: Path, provider: str | None = None) -> Recording:
