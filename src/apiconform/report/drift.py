@@ -48,8 +48,9 @@ def _info(d: dict[str, Any]) -> list[str]:
 
 def headline(d: dict[str, Any]) -> str:
     counts = d["counts"]
-    return (f"drift {d['provider']}: {counts.get('breaking', 0)} breaking, {counts.get('additive', 0)} additive, "
-            f"{counts.get('info', 0)} info over {d['paired']} paired exchanges; exit {d['exit_status']} "
+    unpaired = sum(c["count"] for c in d["changes"] if c["severity"] == "info")
+    return (f"drift {d['provider']}: {counts.get('breaking', 0)} breaking, {counts.get('additive', 0)} additive "
+            f"over {d['paired']} paired exchanges ({unpaired} unpaired); exit {d['exit_status']} "
             f"({EXIT_MEANING[d['exit_status']]})")
 
 
@@ -85,7 +86,7 @@ def markdown(d: dict[str, Any]) -> str:
             out.append(f"| {c['severity']} | `{cell(_what(c))}` | {c['count']}× {cell(_names(c['operations']))} "
                        f"| {cell(', '.join(c.get('broke') or []) or '-')} | {cell(', '.join(c['clauses']) or '-')} "
                        f"| {cell(_names(c['check_clauses']) or '-')} |")
-    out += [f"- info: {cell(line)}" for line in _info(d)]
+    out += [""] + [f"- info: {cell(line)}" for line in _info(d)]
     out += [f"- note: {cell(n)}" for n in d["notes"]]
     return "\n".join(out) + "\n"
 
