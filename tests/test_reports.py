@@ -179,8 +179,8 @@ def test_curl_keeps_what_is_no_stand_in_and_never_a_value():
     assert command.endswith('"https://127.0.0.1:4443/customers.json?api_key=0123456789abcdef"')
     basic = {"request": {"method": "GET", "url": "https://replay.invalid/myself.json",
                          "headers": {"authorization": "Basic REDACTED"}}}
-    assert curl(basic, mite, "cassettes") == 'curl -sS -i -u "${MITE_EMAIL}:${MITE_PASSWORD}" ' \
-        '"${MITE_BASE_URL}/myself.json"'
+    assert curl(basic, mite, "url") == 'curl -sS -i -u "${MITE_EMAIL}:${MITE_PASSWORD}" ' \
+        '"${MITE_BASE_URL}/myself.json"'  # replayed from a cassette recorded from a URL: no stand-in host
     mitwirken = load_contract(contract_path("mitwirken"))
     revoked = {"request": {"method": "DELETE", "url": "https://replay.invalid/members/1",
                            "headers": {"Authorization": "Bearer REDACTED-revoked_api_key"}}}

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from apiconform.contract.model import Contract
+from apiconform.record.cassettes import REPLAY_BASE
 from apiconform.record.scrub import REDACTED
 
 _SKIP = {"host", "content-length", "connection", "accept-encoding", "user-agent", "x-apiconform-probe"}
@@ -79,8 +80,10 @@ def curl(evidence: dict[str, Any] | None, contract: Contract | None, target: str
         env = _env(contract, value, params[key].credential) if key in params else None
         query += ["&" if query else "?", f"{urlencode({key: ''})}", (env,)] if env else \
             ["&" if query else "?", urlencode({key: value})]
-    base: list[str | tuple[str]] = [(f"{prefix}_BASE_URL",)] if target in ("sandbox", "cassettes") \
-        else [f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")]
+    origin = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
+    # A sandbox's port is gone after the run, and a replayed URL is the cassette's stand-in host.
+    base: list[str | tuple[str]] = [(f"{prefix}_BASE_URL",)] if target == "sandbox" or origin == REPLAY_BASE \
+        else [origin]
     body = req.get("body")
     if body:
         words += ["--data-raw", shlex.quote(str(body))]
