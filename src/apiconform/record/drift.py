@@ -121,7 +121,7 @@ def load_recording(folder: Path, provider: str | None = None) -> Recording:
     """Every cassette in ``folder``; a corrupt one is a :class:`DriftError` naming it."""
     files = sorted(folder.glob("*.yaml"))
     if not files:
-        raise DriftError(f"{folder}: no cassettes here (a cassette set is a folder of *.yaml, e.g. cassettes/mite)")
+        raise DriftError(f"{folder}: no cassettes here (a cassette set is a folder of *.yaml: cassettes/<provider>)")
     rec = Recording(folder=folder, provider=provider or "", cassettes={})
     for path in files:
         try:
@@ -365,6 +365,7 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
         raise DriftError(f"{old.folder} holds {old.provider}, {new.folder} holds {new.provider}")
     know = Knowledge.of(contract, schema_dir)
     found = _Changes(violated or {})
+    limited = contract.rate_limit.status if contract.rate_limit else None
     notes = []
     paired = 0
     # Bodies compare per check, operation and status class: the union of one check's answers on each side.
@@ -376,7 +377,6 @@ def compare(old: Recording, new: Recording, contract: Contract, schema_dir: Path
         if name not in old.cassettes:
             notes.append(f"{name}: only in the new recording (a new check)")
             continue
-        limited = contract.rate_limit.status if contract.rate_limit else None
         for a, b in _pairs(_unretried(old.cassettes[name], limited), _unretried(new.cassettes[name], limited), found):
             paired += 1
             if a.status != b.status:
