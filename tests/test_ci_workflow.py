@@ -33,6 +33,7 @@ def test_workflow_parses_and_has_the_documented_shape():
     triggers = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` as true
     assert {"pull_request", "schedule"} <= set(triggers)
     assert set(doc["jobs"]) == {"replay", "nightly"}
+    assert doc["permissions"]["checks"] == "write"  # the JUnit action's check run
     for name, job in doc["jobs"].items():
         runs = [s.get("run", "") for s in job["steps"]]
         assert 'cat reports/summary.md >> "$GITHUB_STEP_SUMMARY"' in runs, name
