@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,16 @@ def sandbox():
     with start_sandbox("mite") as handle:
         yield handle
 
+
+
+def readme_block(heading: str) -> list[str]:
+    """The ``apiconform`` command lines of the first code block under ``heading`` in the README."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```\n(.*?)```", text[text.index(heading):], re.S).group(1)
+    return [line for line in block.splitlines() if line.startswith("apiconform ")]
+
+
+@pytest.fixture
+def readme():
+    """:func:`readme_block`: the commands the README gives a user, for tests that follow them."""
+    return readme_block

@@ -2,9 +2,12 @@
 and a hostile response body in the evidence stays text (nothing in it runs)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +56,48 @@ def test_report_renders_in_headless_chromium(tmp_path):
     assert "mite.status.404-unknown" in dom and "replay.invalid/customers/1.json" in dom
     assert "pwned" not in dom.split("<body", 1)[0]  # the title was not rewritten by the evidence
     assert "&lt;script&gt;" in dom  # the hostile body is shown as text
+
+
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "report.png"
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+         "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True, text=True, timeout=120)
+
+
+def test_report_of_a_real_faulty_run_with_drift_screenshot(tmp_path):
+    """A real run against a sandbox whose header key never authenticates (one broken clause, many failing
+    checks) plus drift, opened in Chromium: one group per clause, the drift section, and a screenshot
+    (``APICONFORM_UPDATE_SCREENSHOT=1`` copies it to docs/report.png, which the README shows)."""
+    if CHROMIUM is None:
+        _unavailable("no Chromium on this machine (.ci/run installs Debian's chromium)")
+    reports = tmp_path / "reports"
+    cli = [sys.executable, "-m", "apiconform.cli"]
+    run = subprocess.run([*cli, "run", "--provider", "mite", "--fault", "header-key-ignored", "-n", "2",
+                          "--report-dir", str(reports)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stdout[-2000:]
+    drift = subprocess.run([*cli, "drift", "--provider", "mite", "--fault", "header-key-ignored", "-n", "2",
+                            "--report-dir", str(reports)], capture_output=True, text=True, timeout=600)
+    assert drift.returncode == 1, drift.stdout[-2000:] + drift.stderr[-2000:]
+    records = json.loads((reports / "results.json").read_text())["records"]
+    failing = [r for r in records if r["verdict"] == "fail"]
+    clauses = {r["violated"] for r in failing}
+    assert "mite.auth.header-key" in clauses and len(failing) > 20  # a cascade from one broken clause
+    page = (reports / "report.html").as_uri()
+    dom = _chromium(tmp_path, "--dump-dom", page)
+    if dom.returncode != 0 and not dom.stdout.strip():
+        _unavailable(f"chromium did not start: {dom.stderr.strip()[-300:]}")
+    header_key = [r for r in failing if r["violated"] == "mite.auth.header-key"]
+    assert f"mite.auth.header-key</code> · {len(header_key)} checks" in dom.stdout
+    assert dom.stdout.count('<div class="problem') == len(clauses)
+    assert 'id="drift-mite"' in dom.stdout and 'id="areas"' in dom.stdout
+    assert "${MITE_API_KEY}" in dom.stdout and "--check" in dom.stdout
+    shot = tmp_path / "report.png"
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", page)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    if os.environ.get("APICONFORM_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, SCREENSHOT)

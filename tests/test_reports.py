@@ -132,3 +132,72 @@ def test_defensive_about_missing_keys(tmp_path):
                           tmp_path / "new" / "dir", mode="live")
     assert all(p.exists() for p in paths.values())
     assert json.loads(paths["json"].read_text())["totals"] == {"error": 2, "pass": 1}
+
+
+def _auth_failure(i: int, key_header: str = "REDACTED") -> dict:
+    return _rec(f"test_many[{i}]", "fail", violated="mite.auth.header-key", provenance="documented",
+                clauses=["mite.auth.header-key"], area="auth", target="sandbox", mode="live",
+                message=f"[mite.auth.header-key] genuine key refused ({i})",
+                evidence={"request": {"method": "POST", "url": f"https://127.0.0.1:4443/customers.json?api_key={key_header}",
+                                      "headers": {"X-MiteApiKey": key_header, "content-type": "application/json",
+                                                  "host": "127.0.0.1"},
+                                      "body": '{"customer": {"name": "it\'s"}}'},
+                          "response": {"status": 401, "headers": {}, "body": '{"error": "no"}'},
+                          "expected": 200, "actual": 401})
+
+
+def test_failures_are_grouped_by_clause_root_cause_first(tmp_path):
+    records = [_auth_failure(i) for i in range(63)]
+    records.append(_rec("test_other", "fail", violated="mite.auth.basic", message="basic refused"))
+    run = {"target": "https://user:pw@127.0.0.1:4443", "faults": ["header-key-ignored"], "deviations": None}
+    paths = write_reports(records, tmp_path, mode="live", run=run)
+    page = paths["html"].read_text()
+    groups = page.split('<div class="problem')[1:]
+    assert len(groups) == 2  # one group per violated clause, not 64 cards
+    assert "mite.auth.header-key</code> · 63 checks" in groups[0] and "the other 62 checks" in groups[0]
+    assert "mite.auth.basic</code> · 1 check</h3>" in groups[1]
+    md = paths["markdown"].read_text()
+    assert "`mite.auth.header-key` (63 checks; first shown)" in md and md.index("header-key") < md.index("auth.basic")
+    # the reproduction: credentials as env references, the rerun command of exactly that check
+    assert ("curl -sS -i --cacert &quot;${MITE_CA_BUNDLE}&quot; -X POST -H &quot;X-MiteApiKey: ${MITE_API_KEY}&quot; "
+            "-H &#x27;content-type: application/json&#x27;") in page
+    assert "&quot;${MITE_BASE_URL}/customers.json?api_key=${MITE_API_KEY}&quot;" in page
+    assert ("apiconform run --provider mite --target https://127.0.0.1:4443 --fault header-key-ignored "
+            "--check &#x27;suites/mite/test_auth.py::test_many[0]&#x27;") in page
+    assert "pw@" not in page
+
+
+def test_curl_keeps_what_is_no_stand_in_and_never_a_value():
+    from apiconform.contract.model import load_contract
+    from apiconform.paths import contract_path
+    from apiconform.report.repro import curl
+
+    mite = load_contract(contract_path("mite"))
+    wrong = _auth_failure(0, key_header="0123456789abcdef")["evidence"]
+    command = curl(wrong, mite, "url")
+    assert "-H 'X-MiteApiKey: 0123456789abcdef'" in command  # the check's deliberately wrong key, as sent
+    assert command.endswith('"https://127.0.0.1:4443/customers.json?api_key=0123456789abcdef"')
+    basic = {"request": {"method": "GET", "url": "https://replay.invalid/myself.json",
+                         "headers": {"authorization": "Basic REDACTED"}}}
+    assert curl(basic, mite, "url") == 'curl -sS -i -u "${MITE_EMAIL}:${MITE_PASSWORD}" ' \
+        '"${MITE_BASE_URL}/myself.json"'  # replayed from a cassette recorded from a URL: no stand-in host
+    mitwirken = load_contract(contract_path("mitwirken"))
+    revoked = {"request": {"method": "DELETE", "url": "https://replay.invalid/members/1",
+                           "headers": {"Authorization": "Bearer REDACTED-revoked_api_key"}}}
+    assert curl(revoked, mitwirken, "cassettes") == ('curl -sS -i -X DELETE -H "Authorization: Bearer '
+                                                     '${MITWIRKEN_REVOKED_API_KEY}" "${MITWIRKEN_BASE_URL}/members/1"')
+
+
+def test_report_html_has_the_areas_matrix_and_the_drift_section(tmp_path, records):
+    drift = {"provider": "mite", "paired": 3, "exit_status": 1, "notes": [], "counts": {"breaking": 1},
+             "old": {"folder": "cassettes/mite", "cassettes": 1, "targets": {"sandbox": 1},
+                     "recorded": ["2026-11-01T00:00:00+00:00", "2026-11-01T00:00:00+00:00"]},
+             "new": {"folder": "new", "cassettes": 1, "targets": {"url": 1}, "recorded": None},
+             "changes": [{"kind": "header-removed", "severity": "breaking", "subject": "etag", "detail": EVIL,
+                          "category": "caching", "operations": ["GET /myself.json"], "tests": ["x.yaml"],
+                          "count": 2, "clauses": ["mite.cond.304"], "check_clauses": [], "broke": []}]}
+    (tmp_path / "drift.json").write_text(json.dumps(drift))
+    page = write_reports(records, tmp_path, mode="live")["html"].read_text()
+    assert 'id="areas"' in page and "<th>listing</th>" in page and 'href="#hive"' in page
+    assert 'id="drift-mite"' in page and "header-removed [caching] etag" in page and EVIL not in page
+    assert "## Drift: mite" in (tmp_path / "summary.md").read_text()

@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
                      "redis://host:port/db to share it with other machines, or off (count only: no pacing, no retries)")
     run.add_argument("--rate-scale", type=float, default=1.0, metavar="N",
                      help="run the sandbox's rate limit and the budget N times faster (default 1)")
+    run.add_argument("--check", action="append", default=[], metavar="NODEID",
+                     help="only this check (repeatable), e.g. 'suites/mite/test_auth.py::test_revoked_key_401'")
+    run.add_argument("--rerun-failed", metavar="RESULTS", help="only the checks that failed or errored in this "
+                     "results.json (e.g. reports/results.json)")
+    run.add_argument("--max-age", type=float, metavar="DAYS", help="replay: warn about cassettes older than DAYS")
+    run.add_argument("--strict-age", action="store_true", help="replay: an older cassette is an error")
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
 
     serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
@@ -46,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     faults = sub.add_parser("faults", help="list a sandbox's faults and the clause each one breaks")
     faults.add_argument("provider")
 
+    from apiconform import drift_cli
+
+    drift_cli.add_parser(sub)
+
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args)
@@ -53,12 +63,27 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "faults":
         return _faults(args)
+    if args.command == "drift":
+        return drift_cli.run(args)
     parser.print_help()
     return 2
 
 
 def _run(args: argparse.Namespace) -> int:
     known = providers()
+    if args.rerun_failed:
+        from apiconform.report.repro import RerunError, failed_checks
+
+        try:
+            failed = failed_checks(Path(args.rerun_failed))
+        except RerunError as exc:
+            print(f"apiconform: --rerun-failed {exc}", file=sys.stderr)
+            return 2
+        if not failed:
+            print(f"apiconform: nothing failed or errored in {args.rerun_failed}; nothing to rerun")
+            return 0
+        args.check += [f["test"] for f in failed]
+        args.provider = args.provider or sorted({f["provider"] for f in failed})
     chosen = args.provider or known
     unknown = [p for p in chosen if p not in known]
     if unknown:
@@ -83,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir).resolve()
     # Plugin options as --name=value: pytest finds its rootdir and ini file before it knows them, and
     # would take a separate value that is an existing path (a report dir, a CA bundle) for a test path.
-    pytest_args = [str(suites_dir() / p) for p in chosen]
+    pytest_args = [str(project_root() / c) for c in args.check] or [str(suites_dir() / p) for p in chosen]
     pytest_args += ["-q", f"--mode={args.mode}", f"--report-dir={report_dir}", f"--rootdir={project_root()}"]
     if args.workers not in ("0", 0):
         pytest_args += ["-n", str(args.workers)]
@@ -98,9 +123,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.deviations:
         pytest_args += [f"--deviations={args.deviations}"]
     pytest_args += [f"--rate-store={args.rate_store}", f"--rate-scale={args.rate_scale}"]
+    if args.max_age is not None:
+        pytest_args += [f"--max-age={args.max_age}"] + (["--strict-age"] if args.strict_age else [])
     pytest_args += args.pytest_args
     results = report_dir / "results.json"
-    results.unlink(missing_ok=True)
+    for stale in (results, report_dir / "drift.json", report_dir / "drift.md", report_dir / "drift.html"):
+        stale.unlink(missing_ok=True)  # a drift from before this run must not show in its report
     # A child pytest, so the plugin is imported (and assertion-rewritten) by pytest itself.
     code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args])
     if results.exists():
@@ -129,6 +157,8 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
         return str(exc)
     if not 0 < args.rate_scale < float("inf"):
         return f"--rate-scale must be a positive number, not {args.rate_scale}"
+    if args.strict_age and args.max_age is None:
+        return "--strict-age needs --max-age DAYS"
     if args.rate_scale != 1 and args.target == "live":
         return "--rate-scale only speeds up a sandbox's clock; the live provider keeps its own"
     if args.rate_store != "auto":

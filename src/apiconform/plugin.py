@@ -36,10 +36,12 @@ from apiconform.record.cassettes import (
     MODES,
     REFUSED,
     CassetteError,
+    age_problem,
     cassette,
     cassette_name,
     check_cassette,
     no_sockets,
+    note_clauses,
     note_refusals,
     recorder,
     unplayed,
@@ -72,6 +74,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(no pacing and no retries, only counting: to measure what the budget saves)")
     group.addoption("--rate-scale", type=float, default=1.0, metavar="N",
                     help="run the sandbox's rate limit, and the budget, on a clock N times faster (default 1)")
+    group.addoption("--max-age", type=float, default=None, metavar="DAYS",
+                    help="replay: warn about cassettes recorded more than DAYS ago (or of unknown age)")
+    group.addoption("--strict-age", action="store_true", default=False,
+                    help="replay: a cassette older than --max-age is an error naming it, not a warning")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -90,10 +96,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _check_rate_options(config: pytest.Config) -> None:
-    """Refuse a bad --rate-scale or an unreachable --rate-store before anything runs or is written."""
+    """Refuse a bad --rate-scale, an unreachable --rate-store, or --strict-age without --max-age, up front."""
     scale, store = config.getoption("rate_scale"), config.getoption("rate_store")
     if not 0 < scale < float("inf"):
         raise pytest.UsageError(f"--rate-scale must be a positive number, not {scale}")
+    if config.getoption("strict_age") and config.getoption("max_age") is None:
+        raise pytest.UsageError("--strict-age needs --max-age DAYS")
     if scale != 1 and config.getoption("target") == "live":
         raise pytest.UsageError("--rate-scale only speeds up a sandbox's clock; the live provider keeps its own")
     if store != "auto":
@@ -178,6 +186,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         meta = check_cassette(path)
         # What the cassette was recorded from decides whether a broken assumption is `differs`.
         request.node.stash[_recorded_from_key] = str(meta.get("target") or "")
+        _check_age(request.config, meta, path, request.node)
     vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode,
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
     with cassette(vcr_, path, scrubber, target.kind, contract.provider) as cas:
@@ -188,6 +197,8 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         client.close()
         if session.mode == "record":
             note_refusals(cas, client.refused)
+            marked = [c for m in request.node.iter_markers("clauses") for c in m.args]
+            note_clauses(cas, request.node.nodeid, list(dict.fromkeys([*marked, *client.declared])))
     if session.mode == "replay" and request.node.stash.get(_call_passed_key, False):
         # Replay must prove it replayed: a pass that left recorded requests unplayed skipped some.
         # A failed check stops where its recording stopped and keeps its verdict.
@@ -197,7 +208,20 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
                                 f"{', '.join(left[:3])}; the check no longer sends them: re-record it")
 
 
+def _check_age(config: pytest.Config, meta: dict[str, Any], path: Path, node: pytest.Item) -> None:
+    """--max-age: an old cassette is noted on the check's record, or with --strict-age is an error."""
+    max_age = config.getoption("max_age")
+    found = age_problem(meta, path, max_age) if max_age is not None else None
+    if found is None:
+        return
+    problem, known = found
+    if known and config.getoption("strict_age"):
+        raise CassetteError(problem)
+    node.stash[_age_key] = problem
+
+
 _api_key = pytest.StashKey[Api]()
+_age_key = pytest.StashKey[str]()
 _recorded_from_key = pytest.StashKey[str]()
 _call_passed_key = pytest.StashKey[bool]()
 
@@ -276,6 +300,7 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
         "evidence": evidence,
         "target": session.targets[contract.provider].kind if contract.provider in session.targets else None,
         "recorded_from": item.stash.get(_recorded_from_key, None),
+        "cassette_age": item.stash.get(_age_key, None),
         "mode": session.mode,
         "duration": round(getattr(report, "duration", 0.0), 3),
     }
@@ -325,7 +350,9 @@ class _Collector:
         if report_dir and records:
             from apiconform.report.files import write_reports
 
-            write_reports(records, Path(report_dir), mode=self.config.getoption("mode"), rate=spent)
+            opt = self.config.getoption
+            run = {"target": opt("target"), "faults": opt("sandbox_fault"), "deviations": opt("deviations")}
+            write_reports(records, Path(report_dir), mode=opt("mode"), rate=spent, run=run)
         self.red = [r for r in records if r["verdict"] in RED]
         self.rate_problems = rate.problems(spent)
         if (self.red or self.rate_problems) and session.exitstatus == 0:
@@ -337,6 +364,9 @@ class _Collector:
             terminalreporter.write_line(f"apiconform: FAIL {record['message']}", red=True)
         for problem in self.rate_problems:
             terminalreporter.write_line(f"apiconform: {problem}", red=True)
+        aged = [r["cassette_age"] for r in self.records if r.get("cassette_age")]
+        for problem in dict.fromkeys(aged):
+            terminalreporter.write_line(f"apiconform: old cassette: {problem}", yellow=True)
 
 
 def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

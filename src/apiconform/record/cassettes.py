@@ -93,6 +93,11 @@ def check_cassette(path: Path) -> dict[str, Any]:
     return meta
 
 
+def read_cassette(path: Path) -> dict[str, Any]:
+    """The cassette's metadata and interactions, checked (drift reads whole cassette sets)."""
+    return _load(path)
+
+
 def _load(path: Path) -> dict[str, Any]:
     """The cassette's data, every interaction checked for the shape vcrpy and the checks rely on."""
     if not path.is_file():
@@ -197,6 +202,31 @@ def note_refusals(cas: Any, refused: list[str]) -> None:
     cas._metadata.pop(REFUSED, None)
     if refused:
         cas._metadata[REFUSED] = list(refused)
+
+
+def note_clauses(cas: Any, test: str, clauses: list[str]) -> None:
+    """Record mode: the check and the clauses it declares (not the invariants every answer passes), for drift."""
+    cas._metadata.update({"test": test, "clauses": list(clauses)})
+
+
+def age_problem(meta: dict[str, Any], path: Path, max_days: float, now: datetime | None = None
+                ) -> tuple[str, bool] | None:
+    """Why a cassette is older than ``max_days``, and whether its age is known; None when it is young enough.
+
+    A cassette without ``recorded_at`` (recorded before apiconform wrote it) replays: its age is unknown.
+    """
+    recorded = meta.get("recorded_at")
+    try:
+        when = datetime.fromisoformat(str(recorded)) if recorded else None
+    except ValueError:
+        when = None
+    if when is None:
+        return f"{path}: unknown age (no recorded_at: recorded before apiconform wrote it)", False
+    days = ((now or datetime.now(UTC)) - when).total_seconds() / 86400
+    if days <= max_days:
+        return None
+    return (f"{path}: recorded {when.date()} from a {meta.get('target') or 'unknown'} target, {days:.0f} days ago, "
+            f"older than --max-age {max_days:g}; re-record it with --mode record"), True
 
 
 def unplayed(cas: Any, recorded_refusals: Iterable[str], replayed_refusals: Iterable[str]) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import apiconform
 
-__all__ = ["VERDICTS", "render_summary_line", "write_reports"]
+__all__ = ["VERDICTS", "render_summary_line", "rerender", "write_atomic", "write_reports"]
 
 #: Column order everywhere; verdicts outside this list (should not happen) are appended.
 VERDICTS = ("pass", "fail", "error", "differs", "unsupported", "skip", "expected")
@@ -112,7 +112,7 @@ def _headers(headers: Any) -> str:
     return _text(headers)
 
 
-def _write_atomic(path: Path, data: str) -> None:
+def write_atomic(path: Path, data: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
@@ -123,14 +123,33 @@ def _write_atomic(path: Path, data: str) -> None:
         raise
 
 
-def _contract_clauses(provider: str) -> dict[str, Any]:
+def _contract(provider: str) -> Any:
     try:
         from apiconform.contract.model import load_contract
         from apiconform.paths import contract_path
 
-        return dict(load_contract(contract_path(provider)).clauses)
+        return load_contract(contract_path(provider))
     except Exception:  # a broken or missing contract must not cost the run its reports
-        return {}
+        return None
+
+
+def _contract_clauses(provider: str) -> dict[str, Any]:
+    contract = _contract(provider)
+    return dict(contract.clauses) if contract is not None else {}
+
+
+def _groups(recs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Problems grouped by the clause they violate (errors by their message's first line), root causes first.
+
+    A broken clause that many checks run into (the auth header, an invariant) makes the biggest group:
+    groups come by size, an error before a fail before a differs of the same size.
+    """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in recs:
+        v = _verdict(r)
+        if v in PROBLEMS:
+            groups[(v, str(r.get("violated") or _first_line(r.get("message"))[:200]))].append(r)
+    return sorted(groups.values(), key=lambda g: (-len(g), PROBLEMS.index(_verdict(g[0])), str(g[0].get("violated"))))
 
 
 def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -154,11 +173,12 @@ def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str
 
 # -- results.json --------------------------------------------------------------------------
 
-def _results_json(records, mode, generated_at, clauses, rate) -> str:
+def _results_json(records, mode, generated_at, clauses, rate, run) -> str:
     doc = {
         "generated_at": generated_at,
         "tool": f"apiconform {apiconform.__version__}",
         "mode": mode,
+        "run": run,
         "totals": dict(Counter(_verdict(r) for r in records)),
         "rate": rate,
         "clauses": clauses,
@@ -241,7 +261,7 @@ def _md(value: Any) -> str:
     return _first_line(value).replace("|", "\\|").replace("`", "'")
 
 
-def _summary_md(records, by_provider, mode, rate) -> str:
+def _summary_md(records, by_provider, mode, rate, drifts) -> str:
     totals = Counter(_verdict(r) for r in records)
     cols = [v for v in _columns(totals) if totals[v]] or ["pass"]
 
@@ -261,18 +281,24 @@ def _summary_md(records, by_provider, mode, rate) -> str:
     if rate:
         out += ["", "## Rate budget", "", "| " + " | ".join(RATE_HEAD) + " |", "|---" * len(RATE_HEAD) + "|"]
         out += ["| " + " | ".join(_md(v) for v in row) + " |" for row in _rate_rows(rate)]
-    problems = [r for r in records if _verdict(r) in ("fail", "error")]
-    if problems:
-        out += ["", "## Failures", ""]
-        for r in problems[:MAX_MD_FAILURES]:
-            clause = f" — violates `{_md(r['violated'])}`" if r.get("violated") else ""
-            out.append(f"- **{_verdict(r)}** `{_md(r.get('test'))}`{clause}: {_md(r.get('message'))}")
+    groups = [g for g in _groups(records) if _verdict(g[0]) in ("fail", "error")]
+    if groups:
+        out += ["", "## Failures, by violated clause", ""]
+        for g in groups[:MAX_MD_FAILURES]:
+            r = g[0]
+            what = f"`{_md(r['violated'])}`" if r.get("violated") else "error"
+            more = f" ({len(g)} checks; first shown)" if len(g) > 1 else ""
+            out.append(f"- **{_verdict(r)}** {what}{more}: `{_md(r.get('test'))}`: {_md(r.get('message'))}")
             ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else {}
             req, resp = ev.get("request") or {}, ev.get("response") or {}
             if _verdict(r) == "fail" and (req or resp):
                 out.append(f"  - `{_md(req.get('method'))} {_md(req.get('url'))}` → {_md(resp.get('status'))}")
-        if len(problems) > MAX_MD_FAILURES:
-            out.append(f"- … and {len(problems) - MAX_MD_FAILURES} more (see report.html)")
+        if len(groups) > MAX_MD_FAILURES:
+            out.append(f"- … and {len(groups) - MAX_MD_FAILURES} more groups (see report.html)")
+    for d in drifts:
+        from apiconform.report.drift import markdown
+
+        out += ["", markdown(d).rstrip()]
     return "\n".join(out) + "\n"
 
 
@@ -286,6 +312,7 @@ td.n{text-align:right}td.z{color:#bbb}pre{background:#f6f6f6;padding:6px;overflo
 .v-unsupported{background:#dde3ea}.v-skip{background:#eeeeee}.v-expected{background:#d8e8fb}
 .badge{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px}
 .problem{border:1px solid #ccc;border-left:6px solid #999;padding:4px 10px;margin:1em 0}
+details{margin:.3em 0}.repro{background:#eef3fb}.areas td{text-align:center}
 .problem.b-fail{border-left-color:#d33}.problem.b-error{border-left-color:#e80}.problem.b-differs{border-left-color:#db0}
 """
 
@@ -309,12 +336,20 @@ def _exchange_html(label: str, part: Any, first: str) -> str:
             + (f"<pre>{_e(part.get('body'))}</pre>" if part.get("body") not in (None, "") else ""))
 
 
-def _problem_html(r: dict[str, Any], clauses: dict[str, Any]) -> str:
-    v, cid = _verdict(r), r.get("violated")
+def _repro_html(r: dict[str, Any], contract: Any, run: dict[str, Any] | None) -> str:
+    from apiconform.report.repro import curl, rerun
+
+    ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else None
+    command = curl(ev, contract, r.get("recorded_from") or r.get("target"))
+    return ("<h4>Reproduce</h4>" + (f'<pre class="repro">{_e(command)}</pre>' if command else "")
+            + f'<pre class="repro">{_e(rerun(r, run))}</pre>')
+
+
+def _problem_html(r: dict[str, Any], clauses: dict[str, Any], contract: Any, run: dict[str, Any] | None) -> str:
+    cid = r.get("violated")
     meta = clauses.get(str(cid), {}) if cid else {}
     ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else {}
-    parts = [f'<div class="problem b-{_cls(v)}"><h3><span class="badge v-{_cls(v)}">{_e(v)}</span> '
-             f"{_e(r.get('test'))}</h3>"]
+    parts = [f"<h4>{_e(r.get('test'))}</h4>"]
     if cid:
         parts.append(f"<p>Clause <code>{_e(cid)}</code> ({_e(r.get('provenance') or meta.get('provenance'))}): "
                      f"{_e(meta.get('text'))}</p>")
@@ -329,10 +364,50 @@ def _problem_html(r: dict[str, Any], clauses: dict[str, Any]) -> str:
         parts.append(_exchange_html("Response", resp, f"HTTP {_text(resp.get('status'))}"))
     if r.get("evidence") is not None and not isinstance(r.get("evidence"), dict):
         parts.append(f"<pre>{_e(r.get('evidence'))}</pre>")
+    parts.append(_repro_html(r, contract, run))
+    return "".join(parts)
+
+
+def _group_html(group: list[dict[str, Any]], clauses: dict[str, Any], contract: Any, run: dict[str, Any] | None
+                ) -> str:
+    """One violated clause: its first failure in full, the count, the others folded (each with its repro)."""
+    first, v = group[0], _verdict(group[0])
+    title = f"<code>{_e(first['violated'])}</code>" if first.get("violated") else _e(_first_line(first.get("message")))
+    parts = [f'<div class="problem b-{_cls(v)}"><h3><span class="badge v-{_cls(v)}">{_e(v)}</span> {title} · '
+             f"{len(group)} check{'s' if len(group) != 1 else ''}</h3>", _problem_html(first, clauses, contract, run)]
+    if len(group) > 1:
+        parts.append(f"<details><summary>the other {len(group) - 1} checks with this "
+                     f"{'clause' if first.get('violated') else 'error'}</summary>")
+        for r in group[1:]:
+            parts.append(f"<details><summary>{_e(r.get('test'))}: {_e(_first_line(r.get('message'))[:200])}"
+                         f"</summary>{_problem_html(r, clauses, contract, run)}</details>")
+        parts.append("</details>")
     return "".join(parts) + "</div>"
 
 
-def _report_html(records, by_provider, clauses, mode, generated_at, rate) -> str:
+def _areas_html(by_provider: dict[str, list[dict[str, Any]]]) -> str:
+    """Providers × contract areas: each cell the worst verdict there, with its counts."""
+    areas = sorted({_area(r) for recs in by_provider.values() for r in recs})
+    worst = ("error", "fail", "differs", "expected", "unsupported", "skip", "pass")
+    out = ['<h2 id="areas">Providers × contract areas</h2><table class="areas"><tr><th>provider</th>'
+           + "".join(f"<th>{_e(a)}</th>" for a in areas) + "</tr>"]
+    for provider, recs in by_provider.items():
+        counts = _area_counts(recs)
+        cells = []
+        for area in areas:
+            c = counts.get(area)
+            if not c:
+                cells.append('<td class="z">–</td>')
+                continue
+            top = next((v for v in worst if c[v]), _columns(c)[0])
+            label = f"{c['pass']}/{sum(c.values())} pass" + "".join(f", {c[v]} {v}" for v in _columns(c)
+                                                                    if v != "pass" and c[v])
+            cells.append(f'<td class="v-{_cls(top)}">{_e(label)}</td>')
+        out.append(f'<tr><th><a href="#{_e(provider)}">{_e(provider)}</a></th>{"".join(cells)}</tr>')
+    return "".join(out) + "</table>"
+
+
+def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, drifts) -> str:
     totals = Counter(_verdict(r) for r in records)
     cols = _columns(totals)
     out = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -341,6 +416,11 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate) -> str
            f"{_e(generated_at)} · apiconform {_e(apiconform.__version__)}</p><p>"]
     out += [f'<span class="badge v-{_cls(v)}">{_e(v)}: {totals[v]}</span>' for v in cols if totals[v]]
     out.append("</p>")
+    out.append(_areas_html(by_provider))
+    if drifts:
+        from apiconform.report.drift import html_section
+
+        out += [html_section(d) for d in drifts]
     if rate:
         out.append('<h2 id="rate">Rate budget</h2><table class="rate"><tr>'
                    + "".join(f"<th>{_e(h)}</th>" for h in RATE_HEAD) + "</tr>")
@@ -352,8 +432,15 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate) -> str
         out.append("</table>")
     header = "".join(f'<th class="v-{_cls(v)}">{_e(v)}</th>' for v in cols)
     for provider, recs in by_provider.items():
-        out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2><h3>Contract areas × verdicts</h3>'
-                   f'<table class="matrix"><tr><th>area</th>{header}<th>total</th></tr>')
+        out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2>')
+        groups = _groups(recs)  # what went wrong first, then the tables
+        if groups:
+            out.append(f"<h3>Failures, errors and differences ({sum(len(g) for g in groups)} checks, "
+                       f"{len(groups)} by violated clause, the largest first)</h3>")
+            contract = _contract(provider)
+            out += [_group_html(g, clauses.get(provider, {}), contract, run) for g in groups]
+        out.append(f'<h3>Contract areas × verdicts</h3><table class="matrix"><tr><th>area</th>{header}'
+                   f"<th>total</th></tr>")
         for area, c in _area_counts(recs).items():
             out.append(f"<tr><th>{_e(area)}</th>{_counts_cells(c, cols)}<td class=\"n\">{sum(c.values())}</td></tr>")
         c = Counter(_verdict(r) for r in recs)
@@ -365,10 +452,6 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate) -> str
                        f"<td>{_e(m.get('provenance'))}</td><td>{_e(m.get('text'))}</td>"
                        f"{_counts_cells(Counter(m.get('verdicts') or {}), cols)}</tr>")
         out.append("</table>")
-        problems = [r for r in recs if _verdict(r) in PROBLEMS]
-        if problems:
-            out.append(f"<h3>Failures, errors and differences ({len(problems)})</h3>")
-            out += [_problem_html(r, clauses.get(provider, {})) for r in problems]
     out.append("</body></html>\n")
     return "\n".join(out)
 
@@ -389,27 +472,46 @@ def render_summary_line(records: list[dict[str, Any]]) -> str:
 
 
 def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str,
-                  rate: dict[str, dict[str, Any]] | None = None) -> dict[str, Path]:
+                  rate: dict[str, dict[str, Any]] | None = None, run: dict[str, Any] | None = None
+                  ) -> dict[str, Path]:
     """Write results.json, junit.xml, summary.md and report.html into ``out_dir``.
 
-    ``rate`` is the rate budget's counters by provider (:func:`apiconform.http.rate.collect`).
+    ``rate`` is the rate budget's counters by provider (:func:`apiconform.http.rate.collect`); ``run``
+    the run's target, faults and deviations file (for the rerun commands). A ``drift.json`` that
+    ``apiconform drift`` left in ``out_dir`` becomes the report's drift section.
 
     Returns the written paths keyed ``json``, ``junit``, ``markdown``, ``html``.
     """
+    from apiconform.report.drift import load
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     records = _sorted([r for r in records if isinstance(r, dict)])
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     by_provider = _by_provider(records)
     clauses = _clauses(by_provider)
+    drift = load(out_dir)
+    drifts = [drift] if drift else []
     files = {
-        "json": ("results.json", _results_json(records, mode, generated_at, clauses, rate or {})),
+        "json": ("results.json", _results_json(records, mode, generated_at, clauses, rate or {}, run or {})),
         "junit": ("junit.xml", _junit_xml(by_provider, generated_at)),
-        "markdown": ("summary.md", _summary_md(records, by_provider, mode, rate or {})),
-        "html": ("report.html", _report_html(records, by_provider, clauses, mode, generated_at, rate or {})),
+        "markdown": ("summary.md", _summary_md(records, by_provider, mode, rate or {}, drifts)),
+        "html": ("report.html", _report_html(records, by_provider, clauses, mode, generated_at, rate or {},
+                                             run or {}, drifts)),
     }
     written: dict[str, Path] = {}
     for key, (name, text) in files.items():
-        _write_atomic(out_dir / name, text)
+        write_atomic(out_dir / name, text)
         written[key] = out_dir / name
     return written
+
+
+def rerender(out_dir: Path) -> None:
+    """Write the reports of the run in ``out_dir`` again (after ``apiconform drift`` added drift.json there)."""
+    path = Path(out_dir) / "results.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no run in this folder: drift.md and drift.html stand alone
+    write_reports(doc.get("records") or [], Path(out_dir), mode=str(doc.get("mode") or ""), rate=doc.get("rate"),
+                  run=doc.get("run"))
