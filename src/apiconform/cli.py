@@ -6,7 +6,6 @@ import json
 import os
 import shlex
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
                      "redis://host:port/db to share it with other machines, or off (count only: no pacing, no retries)")
     run.add_argument("--rate-scale", type=float, default=1.0, metavar="N",
                      help="run the sandbox's rate limit and the budget N times faster (default 1)")
+    run.add_argument("--allow-writes", action="store_true",
+                     help="with --target: let checks create, change and delete data there (else they are skipped)")
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
 
     serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
@@ -46,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     faults = sub.add_parser("faults", help="list a sandbox's faults and the clause each one breaks")
     faults.add_argument("provider")
 
+    cleanup = sub.add_parser("cleanup", help="delete what an earlier run against a target could not (leftovers.json)")
+    cleanup.add_argument("--leftovers", default="reports/leftovers.json", help="default: reports/leftovers.json")
+    cleanup.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
+
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args)
@@ -53,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "faults":
         return _faults(args)
+    if args.command == "cleanup":
+        from apiconform.teardown import cleanup_command
+
+        return cleanup_command(Path(args.leftovers), args.ca_bundle)
     parser.print_help()
     return 2
 
@@ -97,12 +106,16 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += [f"--sandbox-fault={fault}"]
     if args.deviations:
         pytest_args += [f"--deviations={args.deviations}"]
+    if args.allow_writes:
+        pytest_args += ["--allow-writes"]
     pytest_args += [f"--rate-store={args.rate_store}", f"--rate-scale={args.rate_scale}"]
     pytest_args += args.pytest_args
     results = report_dir / "results.json"
     results.unlink(missing_ok=True)
     # A child pytest, so the plugin is imported (and assertion-rewritten) by pytest itself.
-    code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args])
+    from apiconform.teardown import call_forwarding_signals
+
+    code = call_forwarding_signals([sys.executable, "-m", "pytest", *pytest_args])
     if results.exists():
         from apiconform.report.files import render_summary_line
 
@@ -136,6 +149,10 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
             check_store(args.rate_store)
         except StoreError as exc:
             return str(exc)
+    if args.target and args.mode != "replay":
+        from apiconform.preflight import problem
+
+        return problem(load_contract(contract_path(chosen[0])), args.target, args.ca_bundle)
     return None
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from apiconform import teardown
 from apiconform.contract import deviations
 from apiconform.contract.deviations import DeviationsError, load_deviations
 from apiconform.contract.model import Contract, ContractError, suite_contract
@@ -72,11 +73,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(no pacing and no retries, only counting: to measure what the budget saves)")
     group.addoption("--rate-scale", type=float, default=1.0, metavar="N",
                     help="run the sandbox's rate limit, and the budget, on a clock N times faster (default 1)")
+    group.addoption("--allow-writes", action="store_true", default=False,
+                    help="let checks create, change and delete data on a --target (a real account); without it "
+                    "they are skipped. What a run creates is deleted again at its end")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clauses(*ids): the contract clauses a check verifies")
     config.stash[_session_key] = _Session(config)  # first: it may refuse the options
+    teardown.on_sigterm_interrupt()  # SIGTERM unwinds like Ctrl-C: cleanups in `finally` still run
     if config.getoption("mode") == "replay":
         no_sockets.install()
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
@@ -133,6 +138,7 @@ class _Session:
                 target = replay_target(contract)
             elif opt("target"):
                 target = url_target(contract, opt("target"), opt("ca_bundle"))
+                target.allow_writes = opt("allow_writes")
             else:
                 try:
                     target = sandbox_target(contract, tuple(opt("sandbox_fault")), opt("rate_scale"))
@@ -316,12 +322,13 @@ class _Collector:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         spent = rate.collect(self.run_dir)  # before the run directory goes
+        report_dir = self.config.getoption("report_dir")
+        left = teardown.clean_up(self.run_dir, Path(report_dir or "reports"), self.config.stash[_session_key])
         stop_shared_sandboxes(self.run_dir)
-        records = _dedupe(self.records)
+        records = _dedupe(self.records) + left
         listed = self.config.stash[_session_key].deviations
         if listed:
             records += deviations.stale(records, listed, self.config.getoption("deviations"))
-        report_dir = self.config.getoption("report_dir")
         if report_dir and records:
             from apiconform.report.files import write_reports
 
