@@ -8,14 +8,21 @@ import shlex
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from apiconform.paths import project_root, providers, suites_dir
 from apiconform.record.cassettes import MODES
 
 
+class _Parser(argparse.ArgumentParser):
+    """An unknown option or a bad value is one line, naming it, and exit 2 (not the usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="apiconform", description="Contract tests and conformance suites for "
-                                     "REST APIs.")
+    parser = _Parser(prog="apiconform", description="Contract tests and conformance suites for REST APIs.")
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run provider suites (default: all, against their bundled sandboxes)")
@@ -130,16 +137,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
-    """A contract, --rate-scale or --rate-store that cannot work, as one line; checked before pytest writes anything."""
-    from apiconform.contract.model import ContractError, load_contract
+    """Bad input, a --rate-scale or --rate-store that cannot work, or a --target that cannot be reached,
+    as one line; checked before pytest writes anything."""
+    from apiconform.contract.model import load_contract
     from apiconform.http.rate import StoreError, check_store
+    from apiconform.inputs import problem
     from apiconform.paths import contract_path
 
-    try:
-        for provider in chosen:
-            load_contract(contract_path(provider))
-    except ContractError as exc:
-        return str(exc)
+    bad = problem(args, chosen)  # contracts, schemas, deviations, cassettes, the report dir
+    if bad:
+        return bad
     if not 0 < args.rate_scale < float("inf"):
         return f"--rate-scale must be a positive number, not {args.rate_scale}"
     if args.rate_scale != 1 and args.target == "live":

@@ -246,7 +246,13 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
             verdict = Verdict.UNSUPPORTED
         message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(exc or "")
     elif report.failed:
-        if isinstance(exc, ContractViolation):
+        if isinstance(exc, ContractViolation) and client is not None and client.network_retries:
+            # A request resent after a network fault may have arrived twice (a rate count, a create):
+            # such a failure cannot be told from the fault, so it is not evidence (http/resilience.py).
+            verdict = Verdict.ERROR
+            message = (f"HarnessError: network faults made the check resend {len(client.network_retries)} "
+                       f"request(s) ({client.network_retries[0]}); its failure cannot be told from them: {exc}")
+        elif isinstance(exc, ContractViolation):
             violated = exc.clause
             message = str(exc)
             verdict = Verdict.FAIL

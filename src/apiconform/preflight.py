@@ -21,17 +21,17 @@ from apiconform.verdict import HarnessError
 def credentials_problem(contract: Contract) -> str | None:
     """Missing required credentials, or an auth variant set only in part; names the variables."""
     creds = credentials_from(contract, os.environ)
-    try:
-        require_credentials(contract, creds)
-    except TargetError as exc:
-        return str(exc)
-    for variant in contract.auth:
+    for variant in contract.auth:  # the more telling message first
         names = [n for n in (variant.credential, variant.username, variant.password) if n]
         have = [contract.credentials[n].env for n in names if n in creds]
         lack = [contract.credentials[n].env for n in names if n not in creds]
         if have and lack:
             return (f"{contract.provider}: credentials for auth variant {variant.name!r} are half set: "
                     f"{', '.join(have)} set, {', '.join(lack)} not")
+    try:
+        require_credentials(contract, creds)
+    except TargetError as exc:
+        return str(exc)
     return None
 
 

@@ -74,6 +74,7 @@ class Api:
     exchanges: list[Exchange] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # requests whose connection was refused (refusal_key)
     recorded_refusals: tuple[str, ...] = ()  # replay: the refusals the cassette recorded, replayed as such
+    network_retries: list[str] = field(default_factory=list)  # requests resent after they may have arrived
 
     def __post_init__(self) -> None:
         if self.auth is None and self.contract.auth:
@@ -159,9 +160,11 @@ class Api:
             raise ConnectionRefused(f"{where}: connection refused, as recorded in {self.cassette_path}")
         writes.guard(self.target.allow_writes, method, where)  # a real account without --allow-writes: skip, unsent
         try:  # retried where safe, each attempt through the budget (http/resilience.py)
-            response = resilience.send(method, where, lambda: self.budget.send(used, lambda: self._http.send(request)),
+            response = resilience.send(method, where, self.target.base_url,
+                                       lambda: self.budget.send(used, lambda: self._http.send(request)),
                                        retry=retry and str(request.url).startswith(self.target.base_url),
-                                       replaying=self.replaying, gateway=self._gateway_page)
+                                       replaying=self.replaying, gateway=self._gateway_page,
+                                       on_retry=self.network_retries.append)
         except httpx.TransportError as exc:
             refused = _refused(exc)
             if refused:

@@ -59,6 +59,7 @@ class GatewayError(HarnessError):
     """A proxy's or load balancer's error page, not the API's answer (see the module's rule)."""
 
 
+_unreachable: set[str] = set()  # targets whose last request failed to connect on every attempt
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("apiconform_deadline", default=None)
 
 
@@ -134,16 +135,20 @@ def is_gateway_page(status: int, content_type: str, media_types: Iterable[str]) 
     return media not in {m.lower() for m in media_types}
 
 
-def send(method: str, where: str, attempt: Callable[[], T], *, retry: bool, replaying: bool,
-         gateway: Callable[[T], bool]) -> T:
+def send(method: str, where: str, target: str, attempt: Callable[[], T], *, retry: bool, replaying: bool,
+         gateway: Callable[[T], bool], on_retry: Callable[[str], None] = lambda cause: None) -> T:
     """Call ``attempt`` (one send through the budget) until it answers, retrying what is safe.
 
-    ``retry``: False for a request whose failure may be the answer a check waits for (the refusal
-    of a plain-HTTP port): one attempt. ``gateway(answer)``: the answer is a gateway page. Raises
-    :class:`GatewayError` or re-raises the last transport error.
+    ``target`` (its base URL) keys :data:`_unreachable`. ``retry``: False for a request whose
+    failure may be the answer a check waits for (the refusal of a plain-HTTP port): one attempt.
+    ``gateway(answer)``: the answer is a gateway page. Raises :class:`GatewayError` or re-raises
+    the last transport error. ``on_retry(cause)`` hears of each retry after something may have
+    reached the target (not after a failed connect).
     """
     safe = method.upper() in SAFE_METHODS
-    attempts = ATTEMPTS if retry else 1
+    # A target that could not be reached after every retry gets one attempt per request until it
+    # answers again: a run against a dead target ends in errors quickly instead of backing off N times.
+    attempts = ATTEMPTS if retry and target not in _unreachable else 1
     for n in range(1, attempts + 1):
         token = _deadline.set(time.monotonic() + timeout_s())
         try:
@@ -151,14 +156,20 @@ def send(method: str, where: str, attempt: Callable[[], T], *, retry: bool, repl
         except httpx.TransportError as exc:
             nothing_sent = isinstance(exc, httpx.ConnectError)
             if n == attempts or not (nothing_sent or safe):
+                if nothing_sent and retry:
+                    _unreachable.add(target)
                 exc.add_note(f"after {n} attempt(s)")
                 raise
+            if not nothing_sent:
+                on_retry(f"{where}: {type(exc).__name__}")
         else:
+            _unreachable.discard(target)
             if not gateway(answer):
                 return answer
             if n == attempts or not safe:
                 raise GatewayError(f"{where}: a gateway answered {_status(answer)} with a page the API does not "
                                    f"serve (not its media type) after {n} attempt(s); the network, not the API")
+            on_retry(f"{where}: gateway {_status(answer)}")
         finally:
             _deadline.reset(token)
         if not replaying:
