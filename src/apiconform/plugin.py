@@ -33,6 +33,7 @@ from apiconform.http.targets import (
     url_target,
 )
 from apiconform.paths import cassettes_dir
+from apiconform.record import logscrub
 from apiconform.record.cassettes import (
     MODES,
     REFUSED,
@@ -81,6 +82,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clauses(*ids): the contract clauses a check verifies")
     config.stash[_session_key] = _Session(config)  # first: it may refuse the options
+    logscrub.install(lambda: config.stash[_session_key].scrubbers.values())  # no credential in a log line
     teardown.on_sigterm_interrupt()  # SIGTERM unwinds like Ctrl-C: cleanups in `finally` still run
     if config.getoption("mode") == "replay":
         no_sockets.install()
@@ -364,3 +366,4 @@ def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     no_sockets.uninstall()
+    logscrub.uninstall()

@@ -52,7 +52,7 @@ class Target:
 
     kind: str  # sandbox | url | cassettes
     base_url: str
-    credentials: dict[str, str]
+    credentials: dict[str, str] = field(repr=False)  # never in a traceback or a log line
     ca_bundle: str | None = None
     http_url: str | None = None  # the plain-HTTP twin of base_url, if known
     faults: tuple[str, ...] = ()
