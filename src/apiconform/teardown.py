@@ -20,13 +20,11 @@ from apiconform.verdict import HarnessError
 
 
 def on_sigterm_interrupt() -> None:
-    """SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does."""
+    """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread, held while a write is noted
+    (:func:`apiconform.http.writes.uninterrupted`)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+        signal.signal(signal.SIGTERM, writes.interrupt)
+        signal.signal(signal.SIGINT, writes.interrupt)
 
 
 def clean_up(run_dir: Path, report_dir: Path, session: Any) -> list[dict[str, Any]]:

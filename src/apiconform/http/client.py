@@ -159,6 +159,14 @@ class Api:
             self.refused.append(key)  # a refusal leaves no interaction, only this mark in the metadata
             raise ConnectionRefused(f"{where}: connection refused, as recorded in {self.cassette_path}")
         writes.guard(self.target.allow_writes, method, where)  # a real account without --allow-writes: skip, unsent
+        with writes.uninterrupted():  # what a write created is on the ledger before an interrupt lands
+            exchange = self._send(method, where, key, request, fmt, used, retry)
+            writes.track(self, method, path, exchange)
+        return self._finish(exchange, genuine, invariants)
+
+    def _send(self, method: str, where: str, key: str, request: httpx.Request, fmt: str, used: list[str],
+              retry: bool) -> Exchange:
+        """The request on the wire (or from the cassette): retries, the budget, transport errors as HarnessError."""
         try:  # retried where safe, each attempt through the budget (http/resilience.py)
             response = resilience.send(method, where, self.target.base_url,
                                        lambda: self.budget.send(used, lambda: self._http.send(request)),
@@ -175,7 +183,7 @@ class Api:
                 raise CassetteError(f"{method} {request.url.path} is not in the cassette {self.cassette_path} "
                                     f"(re-record it): {str(exc).splitlines()[0]}") from None
             raise
-        return self._finish(Exchange.from_response(response, fmt), genuine, invariants)
+        return Exchange.from_response(response, fmt)
 
     def raw(self, method: str, path: str, *, headers: Mapping[str, str] | None = None, invariants: bool = True,
             **kw: Any) -> Exchange:

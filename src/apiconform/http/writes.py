@@ -5,9 +5,12 @@
   has ``--allow-writes``. The refusal is :class:`WritesNotAllowed`, a pytest skip: the check that
   wanted to write ends as ``skip`` saying why, and no check needs to know which of its requests
   write.
-- **The ledger.** ``checks.common.create`` notes every resource it created, ``discard`` notes its
-  removal, each as one fsynced JSON line in ``$RUN_DIR/ledger/<pid>.jsonl`` (so a worker killed
-  mid-check leaves the line behind). At the end of the run the controller reads what was created
+- **The ledger.** On a URL target the client notes every resource a POST to a resource's path
+  created (the id in its answer) and every DELETE that removed one (:func:`track`), whichever check
+  sent it, each as one fsynced JSON line in ``$RUN_DIR/ledger/<pid>.jsonl`` (so a worker killed
+  mid-check leaves the line behind). SIGINT and SIGTERM wait while a write and its line are under
+  way (:func:`uninterrupted`): an interrupt between a POST and its answer would leave a resource
+  whose id nobody learned. At the end of the run the controller reads what was created
   and never removed (:func:`pending`), deletes it (:func:`clean`), and writes what still could not
   be removed to ``leftovers.json`` in the report directory, which ``apiconform cleanup`` reads.
 """
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +29,10 @@ from apiconform.verdict import HarnessError
 
 if TYPE_CHECKING:
     from apiconform.http.client import Api
+    from apiconform.http.exchange import Exchange
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RUN_DIR_ENV = "APICONFORM_RUN_DIR"  # http.targets.RUN_DIR_ENV, which imports the client
 LEDGER_DIR = "ledger"
 LEFTOVERS = "leftovers.json"
 
@@ -40,6 +46,52 @@ def guard(allowed: bool, method: str, where: str) -> None:
     if not allowed and method.upper() not in SAFE_METHODS:
         raise WritesNotAllowed(f"{where}: this check writes to a real account; run with --allow-writes to let it "
                                f"create, change and delete data there", _use_item_location=True)
+
+
+_held = {"depth": 0, "pending": False}
+
+
+def interrupt(*_: object) -> None:
+    """SIGINT/SIGTERM (``teardown.on_sigterm_interrupt``): KeyboardInterrupt, held while a write is noted."""
+    if _held["depth"]:
+        _held["pending"] = True
+        return
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is over, then raise the interrupt."""
+    _held["depth"] += 1
+    try:
+        yield
+    finally:
+        _held["depth"] -= 1
+        if not _held["depth"] and _held["pending"]:
+            _held["pending"] = False
+            raise KeyboardInterrupt
+
+
+def track(api: Api, method: str, path: str, exchange: Exchange) -> None:
+    """Note a resource a POST created or a DELETE removed, on a URL target; anything else is ignored."""
+    if api.target.kind != "url" or method not in ("POST", "DELETE"):
+        return
+    path = path.strip("/")
+    for res in api.contract.resources.values():
+        base = res.path.strip("/")
+        if method == "POST" and path == base and exchange.status < 300:
+            try:
+                item = res.unwrap(exchange.data())
+            except ValueError:
+                return
+            if isinstance(item, dict) and item.get("id") is not None:
+                note(os.environ.get(RUN_DIR_ENV), "created", entry(api, res.name, base, item["id"], res.unlock))
+            return
+        ident = path[len(base) + 1:] if path.startswith(base + "/") else ""
+        if method == "DELETE" and ident and "/" not in ident:
+            if exchange.status < 300 or exchange.status == api.contract.writes.get("missing_status", 404):
+                note(os.environ.get(RUN_DIR_ENV), "removed", entry(api, res.name, base, ident, res.unlock))
+            return
 
 
 def _ledger_file(run_dir: str | None) -> Path | None:
@@ -67,7 +119,7 @@ def entry(api: Api, resource: str, path: str, ident: Any, unlock: dict[str, Any]
 
 
 def _key(e: dict[str, Any]) -> tuple[str, str, str]:
-    return e["provider"], e["base_url"], e["path"]
+    return e["provider"], e["base_url"], str(e["path"])
 
 
 def pending(run_dir: Path) -> list[dict[str, Any]]:

@@ -47,6 +47,8 @@ class Settings:
     drip_bytes: int = 48
     drip_every: float = 0.02
     counts: dict[str, int] = field(default_factory=dict)  # what happened, by fault (and "clean")
+    requests: list[str] = field(default_factory=list)  # "METHOD /path" of every request the proxy read
+    methods: tuple[str, ...] = ()  # faults only for requests with these methods (default: any)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.faults) - set(FAULTS))
@@ -82,8 +84,9 @@ class Proxy:
                                                  reuse_address=True)
         self.listen_port = self.server.sockets[0].getsockname()[1]
 
-    def _pick(self) -> str:
-        fault = self.rng.choice(self.settings.faults) if self.rng.random() < self.settings.rate else "clean"
+    def _pick(self, method: str) -> str:
+        hit = self.rng.random() < self.settings.rate and (not self.settings.methods or method in self.settings.methods)
+        fault = self.rng.choice(self.settings.faults) if hit else "clean"
         self.settings.counts[fault] = self.settings.counts.get(fault, 0) + 1
         return fault
 
@@ -109,7 +112,9 @@ class Proxy:
         head = await reader.readuntil(b"\r\n\r\n")
         length = _content_length(head)
         body = await reader.readexactly(length) if length else b""
-        fault = self._pick()
+        line = b" ".join(head.split(b" ", 2)[:2]).decode("latin-1").split("?")[0]
+        self.settings.requests.append(line)
+        fault = self._pick(line.split(" ")[0])
         if fault == "refuse":  # this connection ends, and the next ones are refused for a while
             asyncio.get_running_loop().create_task(self._refuse_for_a_while())
             _reset(writer)
