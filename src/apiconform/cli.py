@@ -139,12 +139,12 @@ def _run(args: argparse.Namespace) -> int:
 def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
     """Bad input, a --rate-scale or --rate-store that cannot work, or a --target that cannot be reached,
     as one line; checked before pytest writes anything."""
+    from apiconform import inputs, preflight
     from apiconform.contract.model import load_contract
     from apiconform.http.rate import StoreError, check_store
-    from apiconform.inputs import problem
     from apiconform.paths import contract_path
 
-    bad = problem(args, chosen)  # contracts, schemas, deviations, cassettes, the report dir
+    bad = inputs.problem(args, chosen)  # contracts, schemas, deviations, cassettes (docs/bad-input.md)
     if bad:
         return bad
     if not 0 < args.rate_scale < float("inf"):
@@ -156,10 +156,11 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
             check_store(args.rate_store)
         except StoreError as exc:
             return str(exc)
-    if args.target and args.mode != "replay":
-        from apiconform.preflight import problem
-
-        return problem(load_contract(contract_path(chosen[0])), args.target, args.ca_bundle)
+    bad = inputs.unwritable(Path(args.report_dir))
+    if bad:
+        return bad
+    if args.target and args.mode != "replay":  # one probe of the target: reachable, TLS, credentials
+        return preflight.problem(load_contract(contract_path(chosen[0])), args.target, args.ca_bundle)
     return None
 
 

@@ -7,7 +7,7 @@ variable, instead of a run full of identical errors.
 from __future__ import annotations
 
 import argparse
-import tempfile
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ def unverified_clauses(contract: Contract, suite: Path) -> list[str]:
 
 
 def problem(args: argparse.Namespace, chosen: list[str]) -> str | None:
-    """The first bad input of a run, as one line, or None."""
+    """The first bad file or option of a run (the report directory aside: :func:`unwritable`), or None."""
     contracts = {}
     try:
         for provider in chosen:
@@ -67,15 +67,16 @@ def problem(args: argparse.Namespace, chosen: list[str]) -> str | None:
                     check_cassette(path)
                 except CassetteError as exc:
                     return str(exc)
-    return _unwritable(Path(args.report_dir))
+    return None
 
 
-def _unwritable(report_dir: Path) -> str | None:
-    """A report directory that cannot be created or written, checked with a file that is removed again."""
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=report_dir, prefix=".apiconform-probe-"):
-            pass
-    except OSError as exc:
-        return f"report directory {report_dir}: cannot write there ({exc.strerror or exc})"
+def unwritable(report_dir: Path) -> str | None:
+    """A report directory that could not be created or written, found without creating anything."""
+    existing = report_dir.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"report directory {report_dir}: cannot write there ({existing} is not a directory)"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"report directory {report_dir}: cannot write there (no write permission on {existing})"
     return None
