@@ -82,6 +82,7 @@ CASES: dict[str, Case] = {
     "unknown-option": lambda root, tmp, env, sb: ["--bogus"],
     "unknown-provider": lambda root, tmp, env, sb: ["--provider", "nope"],
     "unknown-fault": lambda root, tmp, env, sb: ["--provider", "mite", "--fault", "nope"],
+    "bad-timeout": lambda root, tmp, env, sb: (env.update(APICONFORM_TIMEOUT="soon"), REPLAY)[1],
     "contract-syntax": lambda root, tmp, env, sb: (
         _edit(root / "suites/mite/contract.toml", "[provider]", "[provider"), REPLAY)[1],
     "contract-unknown-table": lambda root, tmp, env, sb: (

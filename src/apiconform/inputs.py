@@ -14,8 +14,10 @@ from typing import Any
 from apiconform.contract.deviations import DeviationsError, load_deviations
 from apiconform.contract.model import Contract, ContractError, load_contract
 from apiconform.contract.schemas import load_schema
+from apiconform.http.resilience import timeout_s
 from apiconform.paths import cassettes_dir, contract_path, schemas_dir, suites_dir
 from apiconform.record.cassettes import CassetteError, check_cassette
+from apiconform.verdict import HarnessError
 
 
 def unverified_clauses(contract: Contract, suite: Path) -> list[str]:
@@ -40,6 +42,10 @@ def unverified_clauses(contract: Contract, suite: Path) -> list[str]:
 
 def problem(args: argparse.Namespace, chosen: list[str]) -> str | None:
     """The first bad file or option of a run (the report directory aside: :func:`unwritable`), or None."""
+    try:
+        timeout_s()
+    except HarnessError as exc:
+        return str(exc)
     contracts = {}
     try:
         for provider in chosen:
