@@ -65,10 +65,14 @@ def _record(e: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def call_forwarding_signals(cmd: list[str]) -> int:
-    """Run ``cmd`` and pass SIGINT and SIGTERM on to it, so the child pytest unwinds and cleans up."""
+    """Run ``cmd`` and pass SIGINT and SIGTERM on to it, so the child pytest unwinds and cleans up.
+
+    The child has a process group of its own, so a Ctrl-C at the terminal reaches it once (from
+    here), not twice: a second interrupt would cut its cleanup short.
+    """
     import subprocess
 
-    child = subprocess.Popen(cmd)
+    child = subprocess.Popen(cmd, process_group=0)
 
     def forward(signum: int, _frame: object) -> None:
         child.send_signal(signum)
