@@ -15,10 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] | None = None,
-              timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
-    """Run ``suites/<provider>`` with ``args``; return the process and its results.json records."""
+              timeout: float = 300, allow_writes: bool = True
+              ) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """Run ``suites/<provider>`` with ``args``; return the process and its results.json records.
+
+    A ``--target`` here is always a sandbox (or a proxy to one) the test owns, so writes are allowed
+    unless ``allow_writes=False``.
+    """
+    allow = ["--allow-writes"] if "--target" in args and allow_writes else []
     cmd = [sys.executable, "-m", "pytest", f"suites/{provider}", "-q", "-p", "no:xdist",
-           "--report-dir", str(report_dir), *args]
+           "--report-dir", str(report_dir), *args, *allow]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
     results = report_dir / "results.json"

@@ -17,13 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 import yaml
 
 from apiconform.checks import auth, payloads
 from apiconform.contract.model import load_contract
-from apiconform.http import client as client_module
 from apiconform.http.client import Api, ConnectionRefused, Target
 from apiconform.http.targets import replay_target, scrubber_for
 from apiconform.paths import cassettes_dir, contract_path
@@ -255,7 +253,7 @@ def test_an_unresolvable_host_is_not_refusal():
 
 
 def test_a_timeout_is_not_refusal(silent_port, monkeypatch):
-    monkeypatch.setattr(client_module, "TIMEOUT", httpx.Timeout(0.5))
+    monkeypatch.setenv("APICONFORM_TIMEOUT", "0.5")
     api = _plain_http_api(f"http://127.0.0.1:{silent_port}")
     with pytest.raises(HarnessError, match="Timeout") as exc:
         auth.plain_http_refused(api, HTTPS_ONLY)

@@ -6,17 +6,23 @@ import json
 import os
 import shlex
 import signal
-import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from apiconform.paths import project_root, providers, suites_dir
 from apiconform.record.cassettes import MODES
 
 
+class _Parser(argparse.ArgumentParser):
+    """An unknown option or a bad value is one line, naming it, and exit 2 (not the usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="apiconform", description="Contract tests and conformance suites for "
-                                     "REST APIs.")
+    parser = _Parser(prog="apiconform", description="Contract tests and conformance suites for REST APIs.")
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run provider suites (default: all, against their bundled sandboxes)")
@@ -40,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                      "results.json (e.g. reports/results.json)")
     run.add_argument("--max-age", type=float, metavar="DAYS", help="replay: warn about cassettes older than DAYS")
     run.add_argument("--strict-age", action="store_true", help="replay: an older cassette is an error")
+    run.add_argument("--allow-writes", action="store_true",
+                     help="with --target: let checks create, change and delete data there (else they are skipped)")
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
 
     serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
@@ -55,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     from apiconform import drift_cli
 
     drift_cli.add_parser(sub)
+    cleanup = sub.add_parser("cleanup", help="delete what an earlier run against a target could not (leftovers.json)")
+    cleanup.add_argument("--leftovers", default="reports/leftovers.json", help="default: reports/leftovers.json")
+    cleanup.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
 
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -65,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         return _faults(args)
     if args.command == "drift":
         return drift_cli.run(args)
+    if args.command == "cleanup":
+        from apiconform.teardown import cleanup_command
+
+        return cleanup_command(Path(args.leftovers), args.ca_bundle)
     parser.print_help()
     return 2
 
@@ -122,6 +137,8 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += [f"--sandbox-fault={fault}"]
     if args.deviations:
         pytest_args += [f"--deviations={args.deviations}"]
+    if args.allow_writes:
+        pytest_args += ["--allow-writes"]
     pytest_args += [f"--rate-store={args.rate_store}", f"--rate-scale={args.rate_scale}"]
     if args.max_age is not None:
         pytest_args += [f"--max-age={args.max_age}"] + (["--strict-age"] if args.strict_age else [])
@@ -130,7 +147,9 @@ def _run(args: argparse.Namespace) -> int:
     for stale in (results, report_dir / "drift.json", report_dir / "drift.md", report_dir / "drift.html"):
         stale.unlink(missing_ok=True)  # a drift from before this run must not show in its report
     # A child pytest, so the plugin is imported (and assertion-rewritten) by pytest itself.
-    code = subprocess.call([sys.executable, "-m", "pytest", *pytest_args])
+    from apiconform.teardown import call_forwarding_signals
+
+    code = call_forwarding_signals([sys.executable, "-m", "pytest", *pytest_args])
     if results.exists():
         from apiconform.report.files import render_summary_line
 
@@ -145,16 +164,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
-    """A contract, --rate-scale or --rate-store that cannot work, as one line; checked before pytest writes anything."""
-    from apiconform.contract.model import ContractError, load_contract
+    """Bad input, a --rate-scale or --rate-store that cannot work, or a --target that cannot be reached,
+    as one line; checked before pytest writes anything."""
+    from apiconform import inputs, preflight
+    from apiconform.contract.model import load_contract
     from apiconform.http.rate import StoreError, check_store
     from apiconform.paths import contract_path
 
-    try:
-        for provider in chosen:
-            load_contract(contract_path(provider))
-    except ContractError as exc:
-        return str(exc)
+    bad = inputs.problem(args, chosen)  # contracts, schemas, deviations, cassettes (docs/bad-input.md)
+    if bad:
+        return bad
     if not 0 < args.rate_scale < float("inf"):
         return f"--rate-scale must be a positive number, not {args.rate_scale}"
     if args.strict_age and args.max_age is None:
@@ -166,6 +185,11 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
             check_store(args.rate_store)
         except StoreError as exc:
             return str(exc)
+    bad = inputs.unwritable(Path(args.report_dir))
+    if bad:
+        return bad
+    if args.target and args.mode != "replay":  # one probe of the target: reachable, TLS, credentials
+        return preflight.problem(load_contract(contract_path(chosen[0])), args.target, args.ca_bundle)
     return None
 
 

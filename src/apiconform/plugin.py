@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from apiconform import teardown
 from apiconform.contract import deviations
 from apiconform.contract.deviations import DeviationsError, load_deviations
 from apiconform.contract.model import Contract, ContractError, suite_contract
@@ -32,6 +33,7 @@ from apiconform.http.targets import (
     url_target,
 )
 from apiconform.paths import cassettes_dir
+from apiconform.record import logscrub
 from apiconform.record.cassettes import (
     MODES,
     REFUSED,
@@ -78,11 +80,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="replay: warn about cassettes recorded more than DAYS ago (or of unknown age)")
     group.addoption("--strict-age", action="store_true", default=False,
                     help="replay: a cassette older than --max-age is an error naming it, not a warning")
+    group.addoption("--allow-writes", action="store_true", default=False,
+                    help="let checks create, change and delete data on a --target (a real account); without it "
+                    "they are skipped. What a run creates is deleted again at its end")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clauses(*ids): the contract clauses a check verifies")
     config.stash[_session_key] = _Session(config)  # first: it may refuse the options
+    logscrub.install(lambda: config.stash[_session_key].scrubbers.values())  # no credential in a log line
+    teardown.on_sigterm_interrupt()  # SIGTERM unwinds like Ctrl-C: cleanups in `finally` still run
     if config.getoption("mode") == "replay":
         no_sockets.install()
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
@@ -141,6 +148,7 @@ class _Session:
                 target = replay_target(contract)
             elif opt("target"):
                 target = url_target(contract, opt("target"), opt("ca_bundle"))
+                target.allow_writes = opt("allow_writes")
             else:
                 try:
                     target = sandbox_target(contract, tuple(opt("sandbox_fault")), opt("rate_scale"))
@@ -264,7 +272,13 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
             verdict = Verdict.UNSUPPORTED
         message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(exc or "")
     elif report.failed:
-        if isinstance(exc, ContractViolation):
+        if isinstance(exc, ContractViolation) and client is not None and client.network_retries:
+            # A request resent after a network fault may have arrived twice (a rate count, a create):
+            # such a failure cannot be told from the fault, so it is not evidence (http/resilience.py).
+            verdict = Verdict.ERROR
+            message = (f"HarnessError: network faults made the check resend {len(client.network_retries)} "
+                       f"request(s) ({client.network_retries[0]}); its failure cannot be told from them: {exc}")
+        elif isinstance(exc, ContractViolation):
             violated = exc.clause
             message = str(exc)
             verdict = Verdict.FAIL
@@ -341,12 +355,13 @@ class _Collector:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         spent = rate.collect(self.run_dir)  # before the run directory goes
+        report_dir = self.config.getoption("report_dir")
+        left = teardown.clean_up(self.run_dir, Path(report_dir or "reports"), self.config.stash[_session_key])
         stop_shared_sandboxes(self.run_dir)
-        records = _dedupe(self.records)
+        records = _dedupe(self.records) + left
         listed = self.config.stash[_session_key].deviations
         if listed:
             records += deviations.stale(records, listed, self.config.getoption("deviations"))
-        report_dir = self.config.getoption("report_dir")
         if report_dir and records:
             from apiconform.report.files import write_reports
 
@@ -381,3 +396,4 @@ def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     no_sockets.uninstall()
+    logscrub.uninstall()

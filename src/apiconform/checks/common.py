@@ -1,6 +1,7 @@
 """Creating and removing resources for a check, and reading an id out of a response."""
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,8 +12,10 @@ import pytest
 from apiconform.checks.expect import body_data, expect, expect_status, violation
 from apiconform.contract.model import ContractError, Resource
 from apiconform.contract.schemas import load_schema, problems
+from apiconform.http import writes
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
+from apiconform.http.targets import RUN_DIR_ENV
 from apiconform.verdict import HarnessError
 
 Ident = int | str  # what the resource's schema says an id is
@@ -47,7 +50,14 @@ def create(api: Api, res: Resource, attrs: dict[str, Any], *, fmt: str | None = 
     ident = _ident(api, res, item)
     if ident is None:
         violation(clause, f"created {res.name} carries no valid id", ex, actual=ex.text[:200])
+    _track(api, "created", res, ident)
     return ident, item, ex
+
+
+def _track(api: Api, event: str, res: Resource, ident: Ident) -> None:
+    """On a real account, note what this run made and removed: the run cleans up what is left (http/writes.py)."""
+    if api.target.kind == "url":
+        writes.note(os.environ.get(RUN_DIR_ENV), event, writes.entry(api, res.name, res.path, ident, res.unlock))
 
 
 def read_item(api: Api, res: Resource, ident: Ident, clause: str) -> dict[str, Any]:
@@ -72,7 +82,9 @@ def discard(api: Api, res: Resource, ident: Ident) -> None:
     try:
         if res.unlock:
             api.patch(f"{res.path}/{ident}", res.wrap(dict(res.unlock)), invariants=False)
-        api.delete(f"{res.path}/{ident}", invariants=False)
+        ex = api.delete(f"{res.path}/{ident}", invariants=False)
+        if ex.status < 300 or ex.status == api.contract.writes.get("missing_status", 404):
+            _track(api, "removed", res, ident)
     except HarnessError as exc:
         if in_flight is None:
             raise

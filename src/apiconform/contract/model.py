@@ -5,6 +5,7 @@ contract file, schemas and a few tests, not engine changes.
 """
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -13,6 +14,38 @@ from pathlib import Path
 from typing import Any
 
 PROVENANCES = ("documented", "observed", "assumed")
+
+ANY = "*"
+#: Every table and key a contract may hold, in one place: a key outside it is a ContractError
+#: naming the file and the key (a typo must not silently change what is checked). Values:
+#: a set of key patterns (fnmatch), ANY for a free map (status by method), or for a table of
+#: named entries ({name: {...}}) or an array of tables ([[...]]) a one-element tuple holding the
+#: entries' keys. A new table (webhooks, consistency, spec) is added here with the code reading it.
+CONTRACT_KEYS: dict[str, Any] = {
+    "provider": {"name", "title", "base_url", "https_only", "probe", "user_agent"},
+    "credentials": ({"env", "secret", "required", "refused", "shape"},),
+    "auth": ({"name", "kind", "methods", "clause", "header", "param", "credential", "username", "password"},),
+    "auth_probes": {"status", "refused_status", "*_status", "*_error", "*_key"},
+    "formats": {"style", "default", "media_types", "unsupported_status", "unsupported_suffix"},
+    "status": ANY,
+    "errors": {"json", "xml", "type_field", "status_field", "types"},
+    "invariants": {"status", "content_type", "error_body", "error_type", "schema"},
+    "pagination": {"style", "limit", "page", "first_page", "default_limit", "min_limit", "max_limit", "page_size",
+                   "archived", "filter", "after", "before", "order", "items", "seed", "refused_status",
+                   "refused_error"},
+    "conditional": {"style", "clause", "request_header", "not_modified", "weak"},
+    "writes": {"create_status", "update_status", "delete_status", "locked_status", "missing_status",
+               "content_type_required_status", "location", "update_body", "delete_body", "missing_error",
+               "create_clause", "read_clause", "update_clause"},
+    "lists": {"items", "more", "marker"},
+    "roles": ({"writes", "status", "error", "reads"},),
+    "resources": ({"path", "schema", "root", "create_schema", "update_schema", "singleton", "read_only",
+                   "archived_list", "unlock", "lock", "unknown_id", "sample"},),
+    "rate_limit": {"limit", "window", "status", "headers", "values", "error", "clauses"},
+    "invalid_payloads": ({"resource", "constraint", "status", "clause", "error", "constraint_clause", "action"},),
+    "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
+    "clauses": ({"id", "area", "text", "source", "provenance"},),
+}
 
 
 class ContractError(Exception):
@@ -244,6 +277,7 @@ def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
 def load_contract(path: Path) -> Contract:
     """Parse and cross-check a contract file; every error names the file and the field."""
     raw = read_toml(path, ContractError, "contract")
+    _known_keys(raw, path)
 
     prov = _need(raw, "provider", "provider", path)
     clauses: dict[str, Clause] = {}
@@ -365,6 +399,32 @@ def _rate_limit(table: dict[str, Any], path: Path) -> RateLimit:
         raise ContractError(f"{path}: [rate_limit.error] must be a table of body fields")
     return RateLimit(limit=limit, window=float(window), status=status, headers=headers, values=values,
                      error=error, clauses=clauses)
+
+
+def _known_keys(raw: dict[str, Any], path: Path) -> None:
+    """Every table and key is one :data:`CONTRACT_KEYS` declares; the first that is not names itself."""
+    for table, value in raw.items():
+        if table not in CONTRACT_KEYS:
+            raise ContractError(f"{path}: unknown table [{table}] (known: {', '.join(sorted(CONTRACT_KEYS))})")
+        known = CONTRACT_KEYS[table]
+        if known == ANY:
+            continue
+        if isinstance(known, tuple):  # named entries, or an array of tables
+            entries = value.items() if isinstance(value, dict) else ((f"#{i + 1}", e) for i, e in enumerate(value))
+            for name, entry in entries:
+                if not isinstance(entry, dict):
+                    raise ContractError(f"{path}: [{table}] {name} is not a table")
+                _unknown(entry, known[0], f"{table}.{name}", path)
+        elif not isinstance(value, dict):
+            raise ContractError(f"{path}: [{table}] is not a table")
+        else:
+            _unknown(value, known, table, path)
+
+
+def _unknown(table: dict[str, Any], known: set[str], where: str, path: Path) -> None:
+    extra = sorted(k for k in table if not any(fnmatch.fnmatchcase(k, pattern) for pattern in known))
+    if extra:
+        raise ContractError(f"{path}: [{where}] has unknown key {extra[0]!r} (known: {', '.join(sorted(known))})")
 
 
 def _shape(raw: dict[str, Any], name: str, path: Path) -> str:

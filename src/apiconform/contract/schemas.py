@@ -23,8 +23,10 @@ def load_schema(provider: str, name: str) -> dict[str, Any]:
         raise ContractError(f"{path}: not valid JSON: {exc}") from None
     try:
         Draft202012Validator.check_schema(schema)
-    except Exception as exc:  # jsonschema.SchemaError: say which file
-        raise ContractError(f"{path}: not a valid draft 2020-12 schema: {exc}") from None
+    except Exception as exc:  # jsonschema.SchemaError: say which file and where, in one line
+        where = "/".join(str(p) for p in getattr(exc, "path", ())) or "(root)"
+        message = getattr(exc, "message", str(exc)).splitlines()[0]
+        raise ContractError(f"{path}: not a valid draft 2020-12 schema at {where}: {message}") from None
     return schema
 
 

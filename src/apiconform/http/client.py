@@ -18,14 +18,12 @@ import httpx
 
 from apiconform import xmlfmt
 from apiconform.contract.model import AuthVariant, Contract
-from apiconform.http import rawprobe
+from apiconform.http import rawprobe, resilience, writes
 from apiconform.http.exchange import Exchange
 from apiconform.http.invariants import check_invariants
 from apiconform.http.rate import Budget, budget_for
 from apiconform.record.cassettes import PROBE_HEADER, CassetteError, refusal_key
 from apiconform.verdict import ContractViolation, HarnessError
-
-TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
 
 class ConnectionRefused(HarnessError):
@@ -54,10 +52,11 @@ class Target:
 
     kind: str  # sandbox | url | cassettes
     base_url: str
-    credentials: dict[str, str]
+    credentials: dict[str, str] = field(repr=False)  # never in a traceback or a log line
     ca_bundle: str | None = None
     http_url: str | None = None  # the plain-HTTP twin of base_url, if known
     faults: tuple[str, ...] = ()
+    allow_writes: bool = True  # False: a real account without --allow-writes (http/writes.py)
 
 
 @dataclass
@@ -75,6 +74,7 @@ class Api:
     exchanges: list[Exchange] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # requests whose connection was refused (refusal_key)
     recorded_refusals: tuple[str, ...] = ()  # replay: the refusals the cassette recorded, replayed as such
+    network_retries: list[str] = field(default_factory=list)  # requests resent after they may have arrived
 
     def __post_init__(self) -> None:
         if self.auth is None and self.contract.auth:
@@ -82,8 +82,8 @@ class Api:
         # One TLS context for httpx and the raw probe: both trust exactly the same CAs.
         self._ssl = (ssl.create_default_context(cafile=self.target.ca_bundle) if self.target.ca_bundle
                      else httpx.create_ssl_context())
-        self._http = httpx.Client(verify=self._ssl, timeout=TIMEOUT, follow_redirects=False,
-                                  headers={"User-Agent": self.contract.user_agent})
+        self._http = httpx.Client(transport=resilience.transport(self._ssl), timeout=resilience.timeout_s(),
+                                  follow_redirects=False, headers={"User-Agent": self.contract.user_agent})
 
     def close(self) -> None:
         self._http.close()
@@ -142,13 +142,13 @@ class Api:
                 credentials: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
                 body: Any = None, raw: str | bytes | None = None, content_type: str | None | bool = True,
                 headers: Mapping[str, str] | None = None, base: str | None = None,
-                invariants: bool = True) -> Exchange:
+                invariants: bool = True, retry: bool = True) -> Exchange:
         """Send one request and return the checked exchange.
 
         ``auth``: True for this Api's default variant, a variant name, or False/None for none.
         ``credentials`` overrides the target's (e.g. a wrong key). ``body`` is encoded in ``fmt``;
         ``raw`` is sent as is. ``content_type``: True sets the format's media type when a body
-        is sent, a string sets that, False/None sends none.
+        is sent, a string sets that, False/None sends none. ``retry=False`` sends once (the preflight).
         """
         request, fmt, genuine, used = self._build(method, path, fmt=fmt, auth=auth, credentials=credentials,
                                                   params=params, body=body, raw=raw, content_type=content_type,
@@ -158,8 +158,21 @@ class Api:
         if self.replaying and self.recorded_refusals.count(key) > self.refused.count(key):
             self.refused.append(key)  # a refusal leaves no interaction, only this mark in the metadata
             raise ConnectionRefused(f"{where}: connection refused, as recorded in {self.cassette_path}")
-        try:
-            response = self.budget.send(used, lambda: self._http.send(request))
+        writes.guard(self.target.allow_writes, method, where)  # a real account without --allow-writes: skip, unsent
+        with writes.uninterrupted():  # what a write created is on the ledger before an interrupt lands
+            exchange = self._send(method, where, key, request, fmt, used, retry)
+            writes.track(self, method, path, exchange)
+        return self._finish(exchange, genuine, invariants)
+
+    def _send(self, method: str, where: str, key: str, request: httpx.Request, fmt: str, used: list[str],
+              retry: bool) -> Exchange:
+        """The request on the wire (or from the cassette): retries, the budget, transport errors as HarnessError."""
+        try:  # retried where safe, each attempt through the budget (http/resilience.py)
+            response = resilience.send(method, where, self.target.base_url,
+                                       lambda: self.budget.send(used, lambda: self._http.send(request)),
+                                       retry=retry and str(request.url).startswith(self.target.base_url),
+                                       replaying=self.replaying, gateway=self._gateway_page,
+                                       on_retry=self.network_retries.append)
         except httpx.TransportError as exc:
             refused = _refused(exc)
             if refused:
@@ -170,7 +183,7 @@ class Api:
                 raise CassetteError(f"{method} {request.url.path} is not in the cassette {self.cassette_path} "
                                     f"(re-record it): {str(exc).splitlines()[0]}") from None
             raise
-        return self._finish(Exchange.from_response(response, fmt), genuine, invariants)
+        return Exchange.from_response(response, fmt)
 
     def raw(self, method: str, path: str, *, headers: Mapping[str, str] | None = None, invariants: bool = True,
             **kw: Any) -> Exchange:
@@ -181,9 +194,18 @@ class Api:
         """
         request, fmt, genuine, used = self._build(method, path, **kw, headers={**(headers or {}), "Connection": "close",
                                                                                 PROBE_HEADER: "raw"})
+        writes.guard(self.target.allow_writes, method, f"{method} {str(request.url).split('?')[0]}")
         exchange = self.budget.send(used, lambda: rawprobe.probe(request, fmt, self._ssl, self.cassette,
                                                                  self.cassette_path))
+        if self._gateway_page(exchange):
+            raise resilience.GatewayError(f"{method} {request.url.path}: a gateway answered {exchange.status} with "
+                                          f"a page the API does not serve; the network, not the API")
         return self._finish(exchange, genuine, invariants)
+
+    def _gateway_page(self, answer: httpx.Response | Exchange) -> bool:
+        status = answer.status_code if isinstance(answer, httpx.Response) else answer.status
+        return resilience.is_gateway_page(status, answer.headers.get("content-type", ""),
+                                          self.contract.formats.get("media_types", {}).values())
 
     def _build(self, method: str, path: str, *, fmt: str | None = None, auth: str | None | bool = True,
                credentials: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,

@@ -22,11 +22,11 @@ import httpx
 from vcr.request import Request as VcrRequest
 
 from apiconform.http.exchange import Exchange
+from apiconform.http.resilience import timeout_s
 from apiconform.record.cassettes import CassetteError
 from apiconform.verdict import HarnessError
 
 MAX_BYTES = 1 << 20  # a response larger than this is not what a probe is for
-TIMEOUT = 20.0  # seconds for the whole exchange, as the httpx client's read timeout
 
 
 @dataclass
@@ -51,8 +51,10 @@ def probe(request: httpx.Request, fmt: str, ssl_context: ssl.SSLContext, cassett
                     headers=httpx.Headers(response.headers), body=response.rest, fmt=fmt)
 
 
-def send(request: httpx.Request, ssl_context: ssl.SSLContext, timeout: float = TIMEOUT) -> RawResponse:
-    """One request on its own TLS connection, read until the server closes it (or ``timeout`` passes)."""
+def send(request: httpx.Request, ssl_context: ssl.SSLContext, timeout: float | None = None) -> RawResponse:
+    """One request on its own TLS connection, read until the server closes it (or ``timeout`` passes:
+    by default the client's, ``resilience.timeout_s()``)."""
+    timeout = timeout or timeout_s()
     url = request.url
     where = f"{request.method} {url.copy_with(query=None)} (raw probe)"
     if url.scheme != "https":

@@ -31,6 +31,7 @@ from apiconform.verdict import HarnessError
 
 REPLAY_BASE = "https://replay.invalid"
 MODES = ("live", "record", "replay")
+FORMAT = 1  # metadata.format: the cassette layout; a cassette without one is format 1
 PROBE_HEADER = "X-Apiconform-Probe"  # sent by the raw probe (rawprobe.py): its interactions match only raw probes
 
 
@@ -112,6 +113,10 @@ def _load(path: Path) -> dict[str, Any]:
     if not isinstance(meta, dict) or not _strings(meta.get(REFUSED, [])):
         raise CassetteError(f"{path}: corrupt cassette (metadata is not a mapping, or its {REFUSED} is not a "
                             f"list of requests); re-record it")
+    version = meta.get("format", 1)
+    if type(version) is not int or version > FORMAT:
+        raise CassetteError(f"{path}: cassette format {version!r} is newer than this apiconform reads (up to "
+                            f"{FORMAT}); upgrade apiconform or re-record it")
     for index, interaction in enumerate(data["interactions"]):
         problem = _shape_problem(interaction) or _length_problem(interaction)
         if problem:
@@ -302,7 +307,8 @@ def cassette(vcr_: vcr.VCR, path: Path, scrubber: Scrubber, target: str, provide
     vcr_.register_persister(persister)
     with vcr_.use_cassette(str(path)) as cas:
         if vcr_.record_mode != "none":
-            cas._metadata.update({"provider": provider, "target": target, "tool": f"apiconform {__version__}",
+            cas._metadata.update({"format": FORMAT, "provider": provider, "target": target,
+                                  "tool": f"apiconform {__version__}",
                                   "recorded_at": datetime.now(UTC).isoformat(timespec="seconds")})
             cas.dirty = True
         yield cas

@@ -1,0 +1,128 @@
+"""A real account's data is changed only with --allow-writes, and a run leaves nothing behind.
+
+The "real account" is each provider's sandbox started here and reached as a URL target, through
+the network-fault proxy (``sandbox/netfaults.py``), which logs every request it reads and can
+break the wire. What the account holds is read before and after through each resource's list.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from apiconform.contract.model import load_contract
+from apiconform.http import rate
+from apiconform.http.client import Api, Target
+from apiconform.http.targets import credentials_from
+from apiconform.http.writes import LEFTOVERS, SAFE_METHODS
+from apiconform.paths import contract_path
+from apiconform.sandbox import PROVIDERS, load_provider
+from apiconform.sandbox.netfaults import Settings, serving
+from apiconform.sandbox.runner import start_sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _holdings(provider: str, env: dict[str, str], store: Path) -> dict[str, set]:
+    """Ids in every writable resource's list (newest first where the list is paged), read directly."""
+    contract = load_contract(contract_path(provider))
+    prefix = load_provider(provider).ENV_PREFIX
+    rate.configure(str(store), 10)
+    api = Api(contract, Target("sandbox", env[f"{prefix}_BASE_URL"], credentials_from(contract, env),
+                               ca_bundle=env[f"{prefix}_CA_BUNDLE"]))
+    try:
+        out = {}
+        for res in contract.resources.values():
+            if res.singleton or res.read_only:
+                continue
+            ex = api.get(res.path)
+            assert ex.status == 200, ex.text[:300]
+            out[res.name] = {res.unwrap(e)["id"] for e in contract.list_entries(ex.data())}
+        return out
+    finally:
+        api.close()
+
+
+@pytest.fixture(params=sorted(PROVIDERS))
+def account(request, tmp_path):
+    """(provider, sandbox env, proxy) with the proxy clean until a test breaks it."""
+    provider = request.param
+    prefix = load_provider(provider).ENV_PREFIX
+    with start_sandbox(provider, rate_scale=10) as sandbox, \
+            serving(sandbox.env[f"{prefix}_BASE_URL"], sandbox.env[f"{prefix}_CA_BUNDLE"], Settings(rate=0.0),
+                    tmp_path / "proxy") as proxy:
+        yield provider, dict(sandbox.env), proxy
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "apiconform.cli", *args]
+
+
+def _run_args(provider: str, proxy, tmp_path: Path, *extra: str) -> list[str]:
+    return ["run", "--provider", provider, "--target", proxy.base_url, "--ca-bundle", str(proxy.tls.ca_path),
+            "-n", "0", "--rate-scale", "10", "--rate-store", str(tmp_path / "rate"),
+            "--report-dir", str(tmp_path / "reports"), *extra]
+
+
+def test_without_allow_writes_nothing_unsafe_is_sent(account, tmp_path, suite_run):
+    provider, env, proxy = account
+    before = _holdings(provider, env, tmp_path / "rate")
+    proc, records = suite_run(provider, tmp_path / "reports", "--target", proxy.base_url, "--ca-bundle",
+                              str(proxy.tls.ca_path), "--rate-scale", "10", "--rate-store", str(tmp_path / "rate"),
+                              env=env, allow_writes=False)
+    skipped = [r for r in records if r["verdict"] == "skip"]
+    assert skipped and all("--allow-writes" in r["message"] for r in skipped), proc.stdout[-2000:]
+    assert {r["verdict"] for r in records} <= {"pass", "differs", "skip"}, proc.stdout[-3000:]
+    assert {line.split()[0] for line in proxy.settings.requests} <= SAFE_METHODS
+    assert _holdings(provider, env, tmp_path / "rate") == before
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_an_interrupted_run_removes_what_it_created(account, sig, tmp_path):
+    provider, env, proxy = account
+    before = _holdings(provider, env, tmp_path / "rate")
+    run = subprocess.Popen(_cli(*_run_args(provider, proxy, tmp_path, "--allow-writes")), cwd=ROOT,
+                           env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while not any(line.startswith("POST") for line in proxy.settings.requests) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(random.Random(sig).uniform(0.0, 0.5))  # somewhere among the writes
+    run.send_signal(sig)
+    out = run.communicate(timeout=120)[0]
+    assert run.returncode != 0, out[-2000:]
+    assert any(line.startswith("POST") for line in proxy.settings.requests), "interrupted before any write"
+    assert _holdings(provider, env, tmp_path / "rate") == before, out[-3000:]
+    assert not (tmp_path / "reports" / LEFTOVERS).exists()
+
+
+def test_what_could_not_be_deleted_is_listed_and_cleanup_removes_it(account, tmp_path):
+    provider, env, proxy = account
+    before = _holdings(provider, env, tmp_path / "rate")
+    # Every DELETE is reset: the checks' cleanups and the run's end-of-run cleanup all fail.
+    proxy.settings.rate, proxy.settings.faults, proxy.settings.methods = 1.0, ("reset",), ("DELETE",)
+    proc = subprocess.run(_cli(*_run_args(provider, proxy, tmp_path, "--allow-writes", "--", "-k", "payloads")),
+                          cwd=ROOT, env={**os.environ, **env, "APICONFORM_TIMEOUT": "3"}, capture_output=True,
+                          text=True, timeout=600)
+    leftovers = tmp_path / "reports" / LEFTOVERS
+    assert leftovers.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
+    listed = json.loads(leftovers.read_text())["leftovers"]
+    records = json.loads((tmp_path / "reports" / "results.json").read_text())["records"]
+    assert {f"cleanup::{e['path']}" for e in listed} <= {r["test"] for r in records if r["verdict"] == "error"}
+    assert not any(v for e in listed for k, v in e.items() if k not in ("unlock",) and "REDACTED" in str(v))
+    assert _holdings(provider, env, tmp_path / "rate") != before
+
+    proxy.settings.rate = 0.0  # the network is back
+    clean = subprocess.run(_cli("cleanup", "--leftovers", str(leftovers), "--ca-bundle", str(proxy.tls.ca_path),
+                                ), cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
+                           timeout=300)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert f"{len(listed)} deleted, 0 left" in clean.stdout
+    assert not leftovers.exists()
+    assert _holdings(provider, env, tmp_path / "rate") == before
