@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     drift.add_argument("--provider", help="the provider (default: from the cassettes' metadata)")
     drift.add_argument("--target", help="record this base URL (or `live`) into a temporary folder and compare")
     drift.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
+    drift.add_argument("--allow-writes", action="store_true",
+                       help="with --target: let the recording's checks create, change and delete data there")
     drift.add_argument("--sandbox", action="store_true", help="record the bundled sandbox (instead of --target)")
     drift.add_argument("--fault", action="append", default=[],
                        help="record the bundled sandbox started with this fault (repeatable; implies --sandbox)")
@@ -92,6 +94,8 @@ def _record(provider: str, args: argparse.Namespace, tmp: Path, reports: Path) -
         cmd += ["--target", args.target]
     if args.ca_bundle:
         cmd += ["--ca-bundle", args.ca_bundle]
+    if args.allow_writes:
+        cmd += ["--allow-writes"]
     for fault in args.fault:
         cmd += ["--fault", fault]
     cmd += ["--", f"--cassette-dir={tmp / 'cassettes'}"]
