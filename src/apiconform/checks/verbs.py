@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiconform.checks.common import create, created, discard, read_item, resource
+from apiconform.checks.common import create, created, discard, read_item, resource, sample
 from apiconform.checks.expect import body_data, expect, expect_error, expect_resource, expect_status
+from apiconform.checks.payloads import unique
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
 
@@ -85,3 +86,34 @@ def delete_answers(api: Api, res_name: str, attrs: dict[str, Any], clause: str, 
 def _expect_empty(ex: Exchange, clause: str) -> None:
     expect(not ex.body.strip(), clause, f"{ex.method} answered with a body", ex, expected="empty",
            actual=ex.text[:100])
+
+
+def soft_delete(api: Api) -> None:
+    """``[soft_delete]``: DELETE marks the record (``field`` = ``deleted``) and it stays readable; the next
+    update makes it ``active`` again. The reads are held to this clause: a hard delete's 404 fails it."""
+    spec = api.contract.raw["soft_delete"]
+    clause = spec["clause"]
+    api.verifies(clause)
+    res = resource(api, spec["resource"])
+    ident, _, _ = create(api, res, unique(res, sample(api, res)))
+    ex = api.delete(f"{res.path}/{ident}")
+    expect_status(ex, (200, 204), clause, f"DELETE {res.path}/{ident}")
+    for step, change in (("deleted", None), ("active", {"name": "apiconform soft delete revived"})):
+        if change is not None:
+            expect_status(api.patch(f"{res.path}/{ident}", res.wrap(change)), 200, clause, f"update the deleted "
+                          f"{res.name}")
+        back = api.get(f"{res.path}/{ident}")
+        expect_status(back, 200, clause, f"GET {res.path}/{ident} once it should be {spec[step]}")
+        item = expect_resource(api.contract, back, res, api.contract.schema_clause)
+        expect(item.get(spec["field"]) == spec[step], clause, f"the {res.name} read back is not {spec[step]}", back,
+               expected=spec[step], actual=item.get(spec["field"]))
+
+
+def duplicate_refused(api: Api, res_name: str, field: str, status: int, clause: str) -> None:
+    """A second create with ``field`` already taken is refused with ``status``."""
+    api.verifies(clause)
+    res = resource(api, res_name)
+    attrs = unique(res, sample(api, res))
+    create(api, res, attrs)
+    ex = api.post(res.path, res.wrap(attrs))
+    expect_status(ex, status, clause, f"a second {res.name} with {field} {attrs[field]!r}")

@@ -66,6 +66,7 @@ class Resource:
     lock: dict[str, Any] | None = None
     unknown_id: int | str = 2147483000  # an id no record of this resource has
     sample: dict[str, Any] | None = None  # attributes of a valid record, for checks that need one to exist
+    unique: tuple[str, ...] = ()  # fields no two records may share: generated payloads get fresh values there
 
     def wrap(self, attrs: Any) -> Any:
         """A request body: the attributes, under the root if the resource has one."""
@@ -89,6 +90,7 @@ class InvalidPayload:
     error: str = ""  # the error type a refusal names, where the contract has typed errors
     constraint_clause: str = ""  # that the constraint exists at all: a target that accepts the payload breaks it
     action: str = "create"  # create (POST) or update (PATCH of a sample record)
+    message: str = ""  # a message the refusal lists (in [errors] messages_field), e.g. "Name can't be blank"
 
     @property
     def accepted_clause(self) -> str:
@@ -272,7 +274,7 @@ def load_contract(path: Path) -> Contract:
     resources = {}
     for name, r in raw.get("resources", {}).items():
         try:
-            resources[name] = Resource(name=name, **r)
+            resources[name] = Resource(name=name, **{**r, "unique": tuple(r.get("unique", ()))})
         except TypeError as exc:
             raise ContractError(f"{path}: [resources.{name}]: {exc}") from None
     invalid = []
@@ -393,8 +395,8 @@ def _cross_check(c: Contract) -> None:
     for p in [*c.invalid_payloads, *c.list_filters]:
         if p.resource not in c.resources:
             raise ContractError(f"{c.path}: {type(p).__name__} names unknown resource {p.resource!r}")
-    if c.lists and not {"items", "more"} <= set(c.lists):
-        raise ContractError(f"{c.path}: [lists] needs items and more")
+    if c.lists and "items" not in c.lists:
+        raise ContractError(f"{c.path}: [lists] needs items")
     inv = c.raw.get("invariants", {})
     if inv.get("error_type") and not (c.errors.get("type_field") and inv.get("error_body")):
         raise ContractError(f"{c.path}: [invariants] error_type needs [errors] type_field and an error_body clause")
