@@ -96,6 +96,7 @@ def soft_delete(api: Api) -> None:
     api.verifies(clause)
     res = resource(api, spec["resource"])
     ident, _, _ = create(api, res, unique(res, sample(api, res)))
+    read_item(api, res, ident, clause)  # readable before the delete: a read that always fails is the read clause's
     ex = api.delete(f"{res.path}/{ident}")
     expect_status(ex, (200, 204), clause, f"DELETE {res.path}/{ident}")
     for step, change in (("deleted", None), ("active", {"name": "apiconform soft delete revived"})):

@@ -39,8 +39,8 @@ def authenticate(request: Request, keys: bearer.Keyring, faults: frozenset[str])
     try:
         key = keys.identify(request.headers.get("authorization"))
     except bearer.KeyRefused as refused:
-        if refused.reason == bearer.UNKNOWN and "wrong-key-403" in faults:
-            raise ApiError(403, "forbidden") from None
+        if refused.reason == bearer.MALFORMED and "malformed-key-400" in faults:
+            raise ApiError(400, "bad request") from None
         raise ApiError(401, AUTHENTICATION_REQUIRED) from None
     if "bearer-refused" in faults:
         raise ApiError(401, AUTHENTICATION_REQUIRED)

@@ -15,6 +15,7 @@ AUTHENTICATION_REQUIRED = "authentication required"
 BAD_REQUEST = "bad request"
 NOT_FOUND = "not found"
 TOO_MANY_REQUESTS = "too many requests"
+BLANK = " can't be blank"  # the Rails message of a required field left out
 HEADERS = {"Server": "apiconform-sandbox", "Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
 
 
@@ -34,9 +35,16 @@ def json_response(data: Any, faults: frozenset[str], status: int = 200) -> Respo
 
 
 def error_response(error: ApiError, faults: frozenset[str]) -> Response:
-    body: dict[str, Any] = {"success": False, "errors": error.messages}
+    status, messages = error.status, error.messages
+    blank = [m for m in messages if m.endswith(BLANK)]
+    if blank and "blank-field-400" in faults:
+        status = 400
+    if blank and "blank-messages-not-rails" in faults:
+        messages = [m.removesuffix(BLANK).lower().replace(" ", "_") + " is missing" if m in blank else m
+                    for m in messages]
+    body: dict[str, Any] = {"success": False, "errors": messages}
     if "error-body-message-string" in faults:
         body = {"success": False, "error": "; ".join(error.messages)}
     if "auth-error-message-changed" in faults and error.messages == [AUTHENTICATION_REQUIRED]:
         body = {"success": False, "errors": ["unauthorized"]}
-    return json_response(body, faults, status=error.status)
+    return json_response(body, faults, status=status)

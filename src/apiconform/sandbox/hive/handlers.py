@@ -130,10 +130,10 @@ async def create_sku(ctx: Ctx) -> Response:
 async def update_sku(ctx: Ctx, ident: str) -> Response:
     record = _find(ctx, ctx.store.skus, ident)
     values = st.sku_values(await _body(ctx), creating=False, faults=ctx.faults)
-    if not ctx.has("update-applies-nothing"):
+    if not ctx.has("update-keeps-values"):
         record.update(values)
-        if not ctx.has("delete-sticks"):
-            record["status"] = "active"
+    if not ctx.has("delete-sticks"):
+        record["status"] = "active"
     return _sku(ctx, record)
 
 

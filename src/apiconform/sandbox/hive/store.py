@@ -171,7 +171,9 @@ def sku_values(attrs: Any, *, creating: bool, faults: frozenset[str]) -> dict[st
             errors.append(f"{humanize(name)} must be greater than or equal to 0")
         else:
             values[name] = value
-    if errors and not ("blank-name-accepted" in faults and errors == ["Name can't be blank"]):
+    if errors == ["Name can't be blank"] and "blank-name-accepted" in faults:
+        return {**values, "name": ""}
+    if errors:
         raise ApiError(422, *errors)
     return values
 
@@ -197,7 +199,7 @@ def order_values(attrs: Any, store: Store, faults: frozenset[str]) -> dict[str, 
             quantity = item.get("quantity")
             if quantity is not None and (not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1):
                 errors.append("Items quantity must be greater than 0")
-            if item.get("merchant_item_id") in seen and "duplicate-item-accepted" not in faults:
+            if item.get("merchant_item_id") in seen:
                 errors.append("Items merchant item has already been taken")
             seen.add(item.get("merchant_item_id"))
     elif items is not None:
