@@ -182,10 +182,11 @@ def ids_filter(api: Api, res_name: str, param: str, field: str, clause: str) -> 
     api.verifies(clause)
     res = resource(api, res_name)
     made = []
-    for _ in range(3):
-        attrs = unique(res, sample(api, res))
-        ident, _, _ = create(api, res, attrs)
-        made.append((ident, attrs[field]))
+    for _ in range(3):  # the codes as the target echoes them: in replay, the recorded ones
+        ident, item, ex = create(api, res, unique(res, sample(api, res)))
+        expect(isinstance(item.get(field), str), api.contract.schema_clause, f"a created {res.name} has no {field}",
+               ex, actual=item.get(field))
+        made.append((ident, item[field]))
     for chosen in (made[:1], made[1:]):
         codes = [code for _, code in chosen]
         listed = _all(api, res, {param: codes}, clause)

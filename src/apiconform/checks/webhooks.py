@@ -9,7 +9,7 @@ never a hang. Only a target that can be triggered (the sandbox, or a URL target 
 
 Recording keeps each delivery in the cassette's metadata (``webhooks``). The signing key is the
 API token, a secret, so the recorded signature is a scrubbing transform: a signature that verified
-live is re-made over the same raw body with the replay stand-in key (``REDACTED-<credential>``),
+live is re-made over the same raw body with the key's replay stand-in (``http/targets.replay_target``),
 one that did not is kept as received (a digest, not the key), a missing one stays missing. Replay
 verifies the recorded deliveries with the stand-in key, the same way, with no network.
 """
@@ -31,8 +31,8 @@ from apiconform.contract.model import ContractError
 from apiconform.contract.schemas import load_schema, problems
 from apiconform.http.client import Api
 from apiconform.http.receiver import Delivery, receiving
+from apiconform.http.targets import replay_target
 from apiconform.record.cassettes import CassetteError
-from apiconform.record.scrub import REDACTED
 from apiconform.verdict import Unsupported
 
 RECORDED = "webhooks"  # cassette metadata key: the deliveries a recording received
@@ -103,7 +103,7 @@ def _record(api: Api, table: dict[str, Any], delivery: Delivery | None, key: str
         header = table["header"].lower()
         headers = {k: v for k, v in delivery.headers.items() if k in ("content-type", header)}
         if header in headers and _signature_ok(table, key, delivery):
-            headers[header] = sign(f"{REDACTED}-{table['key']}", delivery.body)
+            headers[header] = sign(replay_target(api.contract).credentials[table["key"]], delivery.body)
         entry = {"headers": headers, "body": delivery.body.decode("utf-8", "replace")}
     api.cassette._metadata.setdefault(RECORDED, []).append(entry)
 
