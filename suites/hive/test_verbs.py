@@ -1,4 +1,5 @@
-"""Hive writes: creates answer 201 with the final state (assumed); a SKU delete is soft."""
+"""Hive writes: creates answer 201 with the final state (assumed); a SKU delete is soft and undone by the next
+write; an active SKU's merchant_sku_id is taken (assumed)."""
 import pytest
 
 from apiconform.checks import verbs
@@ -16,3 +17,7 @@ def test_create_answers_201(api, res):
 
 def test_delete_is_soft(api):
     verbs.soft_delete(api)
+
+
+def test_taken_merchant_sku_id_refused(api):
+    verbs.duplicate_refused(api, "skus", "merchant_sku_id", 422, "hive.sku.duplicate")

@@ -90,24 +90,36 @@ def _expect_empty(ex: Exchange, clause: str) -> None:
 
 def soft_delete(api: Api) -> None:
     """``[soft_delete]``: DELETE marks the record (``field`` = ``deleted``) and it stays readable; the next
-    update makes it ``active`` again. The reads are held to this clause: a hard delete's 404 fails it."""
+    update, a create with the same attributes, or an ``[upsert]`` of it makes that record ``active`` again.
+    The reads are held to this clause: a hard delete's 404 fails it."""
     spec = api.contract.raw["soft_delete"]
     clause = spec["clause"]
     api.verifies(clause)
     res = resource(api, spec["resource"])
-    ident, _, _ = create(api, res, unique(res, sample(api, res)))
+    attrs = unique(res, sample(api, res))
+    ident, _, _ = create(api, res, attrs)
     read_item(api, res, ident, clause)  # readable before the delete: a read that always fails is the read clause's
-    ex = api.delete(f"{res.path}/{ident}")
-    expect_status(ex, (200, 204), clause, f"DELETE {res.path}/{ident}")
-    for step, change in (("deleted", None), ("active", {"name": "apiconform soft delete revived"})):
-        if change is not None:
-            expect_status(api.patch(f"{res.path}/{ident}", res.wrap(change)), 200, clause, f"update the deleted "
-                          f"{res.name}")
-        back = api.get(f"{res.path}/{ident}")
-        expect_status(back, 200, clause, f"GET {res.path}/{ident} once it should be {spec[step]}")
-        item = expect_resource(api.contract, back, res, api.contract.schema_clause)
-        expect(item.get(spec["field"]) == spec[step], clause, f"the {res.name} read back is not {spec[step]}", back,
-               expected=spec[step], actual=item.get(spec["field"]))
+    upsert = api.contract.raw.get("upsert", {})
+    revivals = [("update", lambda: api.patch(f"{res.path}/{ident}", res.wrap({"name": f"{attrs['name']} revived"}))),
+                ("create", lambda: api.post(res.path, res.wrap(attrs)))]
+    if upsert.get("resource") == res.name:
+        revivals.append(("bulk upsert", lambda: api.post(upsert["path"], {upsert["items"]: [attrs]})))
+    for how, revive in revivals:
+        ex = api.delete(f"{res.path}/{ident}")
+        expect_status(ex, (200, 204), clause, f"DELETE {res.path}/{ident}")
+        _read_as(api, res, ident, spec, "deleted", "after the delete")
+        answer = revive()
+        expect_status(answer, (200, 201), clause, f"{how} of the deleted {res.name}")
+        _read_as(api, res, ident, spec, "active", f"after the {how}")
+
+
+def _read_as(api: Api, res: Any, ident: Any, spec: dict[str, Any], step: str, when: str) -> None:
+    clause = spec["clause"]
+    back = api.get(f"{res.path}/{ident}")
+    expect_status(back, 200, clause, f"GET {res.path}/{ident} {when}")
+    item = expect_resource(api.contract, back, res, api.contract.schema_clause)
+    expect(item.get(spec["field"]) == spec[step], clause, f"the {res.name} read back {when} is not {spec[step]}",
+           back, expected=spec[step], actual=item.get(spec["field"]))
 
 
 def duplicate_refused(api: Api, res_name: str, field: str, status: int, clause: str) -> None:

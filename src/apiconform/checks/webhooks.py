@@ -143,6 +143,9 @@ def _signed(table: dict[str, Any], key: str, delivery: Delivery) -> None:
 
 
 def _payload(api: Api, spec: dict[str, Any], clause: str, subject: Any, delivery: Delivery, event: str) -> None:
+    media = delivery.headers.get("content-type", "")
+    expect(media.split(";")[0].strip() == "application/json", clause, f"the {event} delivery says Content-Type "
+           f"{media!r}", expected="application/json", actual=media)
     try:
         payload = json.loads(delivery.body)
     except ValueError as exc:

@@ -121,10 +121,19 @@ async def show_sku(ctx: Ctx, ident: str) -> Response:
 
 
 async def create_sku(ctx: Ctx) -> Response:
+    """A new merchant_sku_id creates; a deleted SKU's is that SKU again, active (S2); an active one's is taken."""
     values = st.sku_values(await _body(ctx), creating=True, faults=ctx.faults)
     if ctx.has("create-drops-hs-code"):
         values.pop("hs_code", None)
-    return _sku(ctx, ctx.store.add_sku(values), status=200 if ctx.has("create-answers-200") else 201)
+    status = 200 if ctx.has("create-answers-200") else 201
+    existing = ctx.store.sku_by_code(values["merchant_sku_id"])
+    if existing is not None and existing["status"] == "deleted" and not ctx.has("create-duplicates-deleted"):
+        existing.update(values)
+        existing["status"] = "active"
+        return _sku(ctx, existing, status=status)
+    if existing is not None and existing["status"] == "active" and not ctx.has("duplicate-sku-accepted"):
+        raise ApiError(422, "Merchant sku has already been taken")
+    return _sku(ctx, ctx.store.add_sku(values), status=status)
 
 
 async def update_sku(ctx: Ctx, ident: str) -> Response:
@@ -171,7 +180,8 @@ async def bulk_upsert(ctx: Ctx) -> Response:
                     continue
                 if name in values or not ctx.has("bulk-upsert-keeps-omitted"):
                     record[name] = values.get(name)
-            record["status"] = "active"
+            if not ctx.has("upsert-keeps-deleted"):
+                record["status"] = "active"
         out.append(sku_view(record, ctx.faults))
     return json_response({"data": out}, ctx.faults)
 

@@ -59,7 +59,8 @@ class Store:
         return sorted(records.values(), key=lambda r: (parse_time(r["created_at"]), r["id"]), reverse=True)
 
     def sku_by_code(self, code: str) -> Record | None:
-        return next((r for r in self.skus.values() if r["merchant_sku_id"] == code), None)
+        """The newest SKU with this merchant_sku_id."""
+        return next((r for r in reversed(self.skus.values()) if r["merchant_sku_id"] == code), None)
 
     def add_sku(self, values: dict[str, Any]) -> Record:
         ident = next(self.ids)
