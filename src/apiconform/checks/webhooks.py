@@ -20,18 +20,21 @@ import hmac
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from filelock import FileLock
 
 from apiconform.checks.expect import body_data, expect, expect_status, violation
 from apiconform.contract.model import ContractError
 from apiconform.contract.schemas import load_schema, problems
 from apiconform.http.client import Api
 from apiconform.http.receiver import Delivery, receiving
-from apiconform.http.targets import replay_target
+from apiconform.http.targets import RUN_DIR_ENV, replay_target
 from apiconform.record.cassettes import CassetteError
 from apiconform.verdict import Unsupported
 
@@ -84,7 +87,10 @@ def _inbox(api: Api, table: dict[str, Any]) -> Iterator[Any]:
         _register(api, table, {"url": "https://receiver.invalid/"})  # the body is not matched on replay
         yield replayed
         return
-    with receiving() as receiver:
+    # One receiver per key at a time, as a merchant has one webhook URL: the workers of a run take turns, so
+    # no check registers its receiver over another's while that one waits for its delivery.
+    lock = Path(os.environ.get(RUN_DIR_ENV) or tempfile.gettempdir()) / f"webhooks-{api.contract.provider}.lock"
+    with FileLock(str(lock)), receiving() as receiver:
         _register(api, table, {"url": receiver.url, "ca_pem": receiver.ca_pem})
         yield receiver.next
 
