@@ -100,16 +100,25 @@ def soft_delete(api: Api) -> None:
     ident, _, _ = create(api, res, attrs)
     read_item(api, res, ident, clause)  # readable before the delete: a read that always fails is the read clause's
     upsert = api.contract.raw.get("upsert", {})
-    revivals = [("update", lambda: api.patch(f"{res.path}/{ident}", res.wrap({"name": f"{attrs['name']} revived"}))),
-                ("create", lambda: api.post(res.path, res.wrap(attrs)))]
-    if upsert.get("resource") == res.name:
-        revivals.append(("bulk upsert", lambda: api.post(upsert["path"], {upsert["items"]: [attrs]})))
-    for how, revive in revivals:
+    revivals = [("update", lambda: api.patch(f"{res.path}/{ident}", res.wrap({"name": f"{attrs['name']} revived"})),
+                 lambda answer: res.unwrap(answer), clause),
+                ("create", lambda: api.post(res.path, res.wrap(attrs)), lambda answer: res.unwrap(answer), clause)]
+    if upsert.get("resource") == res.name:  # whether the upsert updated at all is the upsert clause's business
+        api.verifies(upsert["clauses"]["upsert"])
+        revivals.append(("bulk upsert", lambda: api.post(upsert["path"], {upsert["items"]: [attrs]}),
+                         lambda answer: (answer.get(api.contract.lists["items"]) or [None])[0],
+                         upsert["clauses"]["upsert"]))
+    for how, revive, record, same_clause in revivals:
         ex = api.delete(f"{res.path}/{ident}")
         expect_status(ex, (200, 204), clause, f"DELETE {res.path}/{ident}")
         _read_as(api, res, ident, spec, "deleted", "after the delete")
         answer = revive()
         expect_status(answer, (200, 201), clause, f"{how} of the deleted {res.name}")
+        data = body_data(answer, clause)
+        revived = record(data) if isinstance(data, dict) else None
+        got = revived.get("id") if isinstance(revived, dict) else None
+        expect(got == ident, same_clause, f"the {how} of the deleted {res.name} answers another record", answer,
+               expected=ident, actual=got)
         _read_as(api, res, ident, spec, "active", f"after the {how}")
 
 
