@@ -378,6 +378,30 @@ def _shape(raw: dict[str, Any], name: str, path: Path) -> str:
     return shape
 
 
+WEBHOOK_ALGORITHMS = ("hmac-sha256-hex",)
+WEBHOOK_CLAUSES = ("delivered", "signature", "payload")
+
+
+def _check_webhooks(c: Contract) -> None:
+    """``[webhooks]``: the fields the webhook checks read, a known algorithm, a known key, an event or more."""
+    table = c.raw.get("webhooks")
+    if table is None:
+        return
+    for key in ("header", "algorithm", "key", "register", "trigger_env", "clauses", "events"):
+        _need(table, key, "webhooks", c.path)
+    if table["algorithm"] not in WEBHOOK_ALGORITHMS:
+        raise ContractError(f"{c.path}: [webhooks] algorithm {table['algorithm']!r} is not one of {WEBHOOK_ALGORITHMS}")
+    if table["key"] not in c.credentials:
+        raise ContractError(f"{c.path}: [webhooks] key names no credential: {table['key']!r}")
+    for key in WEBHOOK_CLAUSES:
+        _need(table["clauses"], key, "webhooks.clauses", c.path)
+    if not table["events"]:
+        raise ContractError(f"{c.path}: [webhooks.events] lists no event")
+    for name, event in table["events"].items():
+        for key in ("schema", "trigger", "moved"):
+            _need(event, key, f"webhooks.events.{name}", c.path)
+
+
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
     named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
@@ -386,8 +410,12 @@ def _cross_check(c: Contract) -> None:
         named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
+    for table in ("pagination", "upsert", "webhooks"):  # the data-driven areas name their clauses in `clauses`
+        named += list(c.raw.get(table, {}).get("clauses", {}).values())
+    named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", [])] if "clause" in t]
     for clause_id in named:
         c.clause(clause_id)
+    _check_webhooks(c)
     for a in c.auth:
         for cred in (a.credential, a.username, a.password):
             if cred and cred not in c.credentials:
