@@ -13,9 +13,15 @@ from apiconform.paths import contract_path
 from apiconform.sandbox import PROVIDERS, fault_catalogue
 
 FAULTS = [(provider, fault) for provider in sorted(PROVIDERS) for fault in fault_catalogue(provider)]
-# Rate-limited sandboxes and their budget run on a clock this much faster, so a suite run per fault
-# takes seconds, not a minute (providers without [rate_limit] ignore it).
-RATE_SCALE = ("--rate-scale", "10")
+# Rate-limited sandboxes and their budget run on a clock at least 10 times faster, and fast enough that a
+# window lasts 1.5 s (Hive's minute), so a suite run per fault takes seconds, not minutes (providers without
+# [rate_limit] ignore it).
+WINDOW_S = 1.5
+
+
+def rate_scale(provider: str) -> tuple[str, str]:
+    limit = load_contract(contract_path(provider)).rate_limit
+    return "--rate-scale", f"{max(10.0, limit.window / WINDOW_S if limit else 10.0):g}"
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
@@ -30,7 +36,7 @@ def test_every_clause_and_area_has_a_fault(provider):
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
 def test_clean_sandbox_fails_nothing(provider, tmp_path, suite_run):
-    proc, records = suite_run(provider, tmp_path, *RATE_SCALE)
+    proc, records = suite_run(provider, tmp_path, *rate_scale(provider))
     assert records, proc.stdout[-2000:] + proc.stderr[-2000:]
     bad = [(r["test"], r["verdict"], r["message"][:200]) for r in records if r["verdict"] != "pass"]
     assert not bad
@@ -39,7 +45,7 @@ def test_clean_sandbox_fails_nothing(provider, tmp_path, suite_run):
 
 @pytest.mark.parametrize("provider,fault", FAULTS, ids=lambda v: getattr(v, "name", v))
 def test_fault_fails_exactly_its_clause(provider, fault, tmp_path, suite_run):
-    proc, records = suite_run(provider, tmp_path, "--sandbox-fault", fault.name, *RATE_SCALE)
+    proc, records = suite_run(provider, tmp_path, "--sandbox-fault", fault.name, *rate_scale(provider))
     assert records, proc.stdout[-2000:] + proc.stderr[-2000:]
     failed = [r for r in records if r["verdict"] != "pass"]
     assert failed, f"no check caught fault {fault.name} ({fault.clause})"

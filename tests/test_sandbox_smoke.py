@@ -150,7 +150,7 @@ def test_faults_change_behaviour() -> None:
 def test_fault_catalogue_and_bad_names() -> None:
     names = [fault.name for fault in fault_catalogue("mite")]
     assert len(names) == len(set(names)) and "etag-strong" in names
-    with pytest.raises(UnknownProvider, match="known providers: mite"):
+    with pytest.raises(UnknownProvider, match="known providers: .*mite"):
         fault_catalogue("nope")
     result = subprocess.run([sys.executable, "-m", "apiconform.sandbox", "mite", "--fault", "nope"],
                             capture_output=True, text=True, timeout=30)

@@ -22,6 +22,11 @@ def variant_authenticates(api: Api, variant_name: str) -> None:
 def _refused(api: Api, ex: Exchange, how: str, clause: str, what: str) -> None:
     """``ex`` carries the status (and error type) the contract's ``[auth_probes]`` gives a ``how`` credential."""
     expect_error(api.contract, ex, api.contract.probe_status(how), api.contract.probe_error(how), clause, what)
+    body = api.contract.auth_probes.get("body")
+    if body is not None:  # the contract gives the refusal's exact body (Hive)
+        got = body_data(ex, clause)
+        expect(got == body, clause, f"{what}: the refusal's body is not the documented one", ex, expected=body,
+               actual=got)
 
 
 def missing_rejected(api: Api, fmt: str, clause: str) -> None:

@@ -3,7 +3,8 @@
 We do not use hypothesis-jsonschema: its last release (0.23.1) fails with Hypothesis >= 6.170.6
 (``'many' object has no attribute 'more'``). Our payload schemas use a small, deliberate subset
 of JSON Schema (object/properties/required, string length/pattern/format date, integer
-bounds, boolean, enum), and this module turns exactly that subset into strategies. Anything
+and number bounds, boolean, enum, arrays with items and size bounds), and this module turns
+exactly that subset into strategies. Anything
 outside the subset is refused loudly, and every generated payload is validated against its
 schema before it is sent (see :func:`valid_payloads`, :func:`invalid_payload`).
 """
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 from apiconform.contract.schemas import problems
 
 SUPPORTED = {"$schema", "title", "description", "type", "properties", "required", "additionalProperties",
-             "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "enum", "default"}
+             "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "enum", "default",
+             "items", "minItems", "maxItems"}
 
 # Printable text within the Basic Multilingual Plane: 4-byte characters (emoji) are a storage
 # quirk of many backends (MySQL utf8), not part of any contract we check.
@@ -48,6 +50,11 @@ def strategy(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.booleans()
     if kind == "integer":
         return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number":
+        return st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False, allow_infinity=False)
+    if kind == "array":
+        return st.lists(strategy(schema.get("items", {})), min_size=schema.get("minItems", 0),
+                        max_size=schema.get("maxItems", 5))
     if kind == "string":
         if schema.get("format") == "date":
             return st.dates(date(2000, 1, 1), date(2099, 12, 31)).map(date.isoformat)

@@ -1,4 +1,9 @@
-"""Pagination: walking pages yields each item once; defaults; past the end; order."""
+"""Pagination (``limit``/``page``, mite): walking pages yields each item once; defaults; past the end; order.
+
+Field names come from ``[pagination]``: ``label`` is the field the seeded records carry their tag in
+(and ``filter`` the list parameter that narrows by it), ``sort`` the field lists are sorted by.
+Page-number lists with page counts (Hive) are ``checks/pages.py``; cursors are ``checks/cursor.py``.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -21,7 +26,7 @@ def seeded(api: Api, res: Resource, tag: str) -> Iterator[tuple[str, list[int]]]
     ids = []
     try:
         for i in range(pg["items"]):
-            ident, _, _ = create(api, res, {"name": f"{prefix} {_shuffled(i, pg['items'])}"})
+            ident, _, _ = create(api, res, {pg["label"]: f"{prefix} {_shuffled(i, pg['items'])}"})
             ids.append(ident)
         yield prefix, ids
     finally:
@@ -97,12 +102,13 @@ def beyond_end_is_empty(api: Api, res_name: str, clause: str) -> None:
 
 def sorted_by_name(api: Api, res_name: str, clause: str) -> None:
     api.verifies(clause)
+    pg = api.contract.pagination
     res = resource(api, res_name)
     with seeded(api, res, "order") as (prefix, ids):
-        names = [i["name"] for i in _page(api, res, prefix, clause)]
+        names = [i[pg["sort"]] for i in _page(api, res, prefix, clause)]
         expect(len(names) >= 2, clause, f"the list of {len(ids)} seeded records holds {len(names)}: no order to "
                "check", expected=f">= 2 of {len(ids)}", actual=len(names))
-        expect(names == sorted(names, key=str.lower), clause, "the list is not sorted by name",
+        expect(names == sorted(names, key=str.lower), clause, f"the list is not sorted by {pg['sort']}",
                expected=sorted(names, key=str.lower), actual=names)
 
 
@@ -115,9 +121,9 @@ def archived_apart(api: Api, res_name: str, clause: str) -> None:
     prefix = f"apiconform archived {res.name}"
     for stale in _leftovers(api, res, prefix) + _leftovers(api, res, prefix, archived=True):
         discard(api, res, stale)
-    active, _, _ = create(api, res, {"name": f"{prefix} active", flag: False})
+    active, _, _ = create(api, res, {pg["label"]: f"{prefix} active", flag: False})
     try:
-        shelved, _, _ = create(api, res, {"name": f"{prefix} shelved", flag: True})
+        shelved, _, _ = create(api, res, {pg["label"]: f"{prefix} shelved", flag: True})
         try:
             plain = {i["id"]: i for i in _page(api, res, prefix, clause)}
             archive = {i["id"]: i for i in _page(api, res, prefix, clause, path=f"{res.path}/{flag}")}

@@ -99,6 +99,7 @@ class Resource:
     lock: dict[str, Any] | None = None
     unknown_id: int | str = 2147483000  # an id no record of this resource has
     sample: dict[str, Any] | None = None  # attributes of a valid record, for checks that need one to exist
+    unique: tuple[str, ...] = ()  # fields no two records may share: generated payloads get fresh values there
 
     def wrap(self, attrs: Any) -> Any:
         """A request body: the attributes, under the root if the resource has one."""
@@ -122,6 +123,7 @@ class InvalidPayload:
     error: str = ""  # the error type a refusal names, where the contract has typed errors
     constraint_clause: str = ""  # that the constraint exists at all: a target that accepts the payload breaks it
     action: str = "create"  # create (POST) or update (PATCH of a sample record)
+    message: str = ""  # a message the refusal lists (in [errors] messages_field), e.g. "Name can't be blank"
 
     @property
     def accepted_clause(self) -> str:
@@ -306,7 +308,7 @@ def load_contract(path: Path) -> Contract:
     resources = {}
     for name, r in raw.get("resources", {}).items():
         try:
-            resources[name] = Resource(name=name, **r)
+            resources[name] = Resource(name=name, **{**r, "unique": tuple(r.get("unique", ()))})
         except TypeError as exc:
             raise ContractError(f"{path}: [resources.{name}]: {exc}") from None
     invalid = []
@@ -436,6 +438,30 @@ def _shape(raw: dict[str, Any], name: str, path: Path) -> str:
     return shape
 
 
+WEBHOOK_ALGORITHMS = ("hmac-sha256-hex",)
+WEBHOOK_CLAUSES = ("delivered", "signature", "payload")
+
+
+def _check_webhooks(c: Contract) -> None:
+    """``[webhooks]``: the fields the webhook checks read, a known algorithm, a known key, an event or more."""
+    table = c.raw.get("webhooks")
+    if table is None:
+        return
+    for key in ("header", "algorithm", "key", "register", "trigger_env", "clauses", "events"):
+        _need(table, key, "webhooks", c.path)
+    if table["algorithm"] not in WEBHOOK_ALGORITHMS:
+        raise ContractError(f"{c.path}: [webhooks] algorithm {table['algorithm']!r} is not one of {WEBHOOK_ALGORITHMS}")
+    if table["key"] not in c.credentials:
+        raise ContractError(f"{c.path}: [webhooks] key names no credential: {table['key']!r}")
+    for key in WEBHOOK_CLAUSES:
+        _need(table["clauses"], key, "webhooks.clauses", c.path)
+    if not table["events"]:
+        raise ContractError(f"{c.path}: [webhooks.events] lists no event")
+    for name, event in table["events"].items():
+        for key in ("schema", "trigger", "moved"):
+            _need(event, key, f"webhooks.events.{name}", c.path)
+
+
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
     named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
@@ -444,8 +470,12 @@ def _cross_check(c: Contract) -> None:
         named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
+    for table in ("pagination", "upsert", "webhooks"):  # the data-driven areas name their clauses in `clauses`
+        named += list(c.raw.get(table, {}).get("clauses", {}).values())
+    named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", [])] if "clause" in t]
     for clause_id in named:
         c.clause(clause_id)
+    _check_webhooks(c)
     for a in c.auth:
         for cred in (a.credential, a.username, a.password):
             if cred and cred not in c.credentials:
@@ -453,8 +483,8 @@ def _cross_check(c: Contract) -> None:
     for p in [*c.invalid_payloads, *c.list_filters]:
         if p.resource not in c.resources:
             raise ContractError(f"{c.path}: {type(p).__name__} names unknown resource {p.resource!r}")
-    if c.lists and not {"items", "more"} <= set(c.lists):
-        raise ContractError(f"{c.path}: [lists] needs items and more")
+    if c.lists and "items" not in c.lists:
+        raise ContractError(f"{c.path}: [lists] needs items")
     inv = c.raw.get("invariants", {})
     if inv.get("error_type") and not (c.errors.get("type_field") and inv.get("error_body")):
         raise ContractError(f"{c.path}: [invariants] error_type needs [errors] type_field and an error_body clause")

@@ -45,8 +45,11 @@ def listed(root: str, schema: dict[str, Any], envelope: dict[str, Any] | None = 
     if not envelope:
         return items
     marker = envelope.get("marker", {})
-    return {"type": "object", "required": [envelope["items"], envelope["more"], *marker],
-            "properties": {envelope["items"]: items, envelope["more"]: {"type": "boolean"},
+    flags = {envelope["more"]: {"type": "boolean"}} if "more" in envelope else {}
+    if "meta" in envelope:  # page counts beside the items (Hive's pagination object), each an integer >= 0
+        flags[envelope["meta"]] = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+    return {"type": "object", "required": [envelope["items"], *flags, *marker],
+            "properties": {envelope["items"]: items, **flags,
                            **{key: {"const": value} for key, value in marker.items()}}}
 
 

@@ -15,6 +15,7 @@ from apiconform.sandbox.faults import Fault
 __all__ = ["PROVIDERS", "Fault", "UnknownProvider", "fault_catalogue", "load_provider"]
 
 PROVIDERS: dict[str, str] = {
+    "hive": "apiconform.sandbox.hive",
     "mite": "apiconform.sandbox.mite",
     "mitwirken": "apiconform.sandbox.mitwirken",
 }

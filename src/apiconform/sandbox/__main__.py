@@ -92,13 +92,13 @@ async def _run(module: Any, args: argparse.Namespace, faults: frozenset[str], tl
 
     def make_app(https_url: str) -> Any:
         app, env = module.create_app(faults, rate_scale=args.rate_scale)
-        app.state.base_url = https_url
+        app.state.base_url = https_url + getattr(module, "BASE_PATH", "")
         credentials.update(env)
         return app
 
     def on_ready(listening: Listening) -> None:
         env = {
-            f"{prefix}_BASE_URL": listening.https_url,
+            f"{prefix}_BASE_URL": listening.https_url + getattr(module, "BASE_PATH", ""),
             f"{prefix}_HTTP_URL": listening.http_url,
             f"{prefix}_CA_BUNDLE": str(tls.ca_path),
             **credentials,

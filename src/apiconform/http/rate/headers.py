@@ -23,6 +23,7 @@ class Reading:
 
     limit: int | None = None
     remaining: int | None = None  # ``remaining``, or ``max - used``; never below zero
+    used: int | None = None  # ``used`` as sent (Hive), where the contract names it
     reset: float | None = None  # as sent: delta seconds, or epoch seconds (see ``epoch``)
     epoch: bool = False
     retry_after: float | None = None  # seconds
@@ -80,6 +81,7 @@ def read(rl: RateLimit, status: int, headers: Mapping[str, str]) -> Reading:
         remaining = present("remaining")
     else:
         used = present("used")
+        out.used = None if used is None else int(used)
         remaining = None if used is None or limit is None else limit - used
     out.remaining = None if remaining is None else max(0, int(remaining))
     reset, retry_after = present("reset"), present("retry_after")

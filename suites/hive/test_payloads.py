@@ -1,0 +1,23 @@
+"""Hive payloads: Hypothesis SKU creates and updates and order creates from schemas/hive/, valid ones
+accepted and answered with their final state, invalid ones refused with 422 and the Rails-style message."""
+import pytest
+
+from apiconform.checks import payloads
+from apiconform.contract.model import suite_contract
+
+CONTRACT = suite_contract(__file__)
+EXAMPLES = 5
+
+
+@pytest.mark.parametrize("res", ["skus", "orders"])
+def test_valid_creates_accepted(api, res):
+    payloads.valid_accepted(api, res, EXAMPLES, "hive.payload.valid-accepted")
+
+
+def test_valid_sku_updates_accepted(api):
+    payloads.valid_updates_accepted(api, "skus", EXAMPLES, "hive.payload.valid-accepted")
+
+
+@pytest.mark.parametrize("spec", CONTRACT.invalid_payloads, ids=lambda s: f"{s.resource}-{s.constraint}")
+def test_invalid_payloads_refused(api, spec):
+    payloads.invalid_rejected(api, spec, 3)
