@@ -66,6 +66,11 @@ class Resource:
     lock: dict[str, Any] | None = None
     unknown_id: int | str = 2147483000  # an id no record of this resource has
     sample: dict[str, Any] | None = None  # attributes of a valid record, for checks that need one to exist
+    id_field: str = "id"  # the record's id (mStudio: apiTokenId, sshKeyId)
+    item_key: str = ""  # a single record read travels as {item_key: record} (mStudio's {sshKey}); "" bare
+    list_key: str = ""  # a list travels as {list_key: [...]} (mStudio's {sshKeys}); "" a bare array
+    find_by: str = ""  # a create that answers no id: the record field whose value the payload carries
+    update_method: str = "PATCH"  # PUT where the API edits with PUT (mStudio)
 
     def wrap(self, attrs: Any) -> Any:
         """A request body: the attributes, under the root if the resource has one."""
@@ -109,7 +114,7 @@ class ListFilter:
 RESET_VALUES = ("delta-seconds", "epoch-seconds")
 RETRY_AFTER_VALUES = ("integer-seconds", "fractional-seconds")
 RATE_HEADERS = ("limit", "remaining", "reset", "retry_after", "used", "max", "exempt")
-RATE_CLAUSES = ("headers", "limit", "remaining", "reset", "exceeded", "retry")
+RATE_CLAUSES = ("headers", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
 
 
 @dataclass(frozen=True)
@@ -384,6 +389,8 @@ def _cross_check(c: Contract) -> None:
         named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
+    for table in ("pagination", "consistency"):  # data-driven areas name their clauses in a clauses table
+        named += list(c.raw.get(table, {}).get("clauses", {}).values())
     for clause_id in named:
         c.clause(clause_id)
     for a in c.auth:

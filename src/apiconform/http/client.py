@@ -23,6 +23,7 @@ from apiconform.http.exchange import Exchange
 from apiconform.http.invariants import check_invariants
 from apiconform.http.rate import Budget, budget_for
 from apiconform.record.cassettes import PROBE_HEADER, CassetteError, refusal_key
+from apiconform.record.scrub import Scrubber
 from apiconform.verdict import ContractViolation, HarnessError
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -75,6 +76,7 @@ class Api:
     exchanges: list[Exchange] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # requests whose connection was refused (refusal_key)
     recorded_refusals: tuple[str, ...] = ()  # replay: the refusals the cassette recorded, replayed as such
+    scrubber: Scrubber | None = None  # learns the secrets responses hand out (contract [[secrets]])
 
     def __post_init__(self) -> None:
         if self.auth is None and self.contract.auth:
@@ -228,6 +230,8 @@ class Api:
         return request, fmt, genuine, used
 
     def _finish(self, exchange: Exchange, genuine: str, invariants: bool) -> Exchange:
+        if self.scrubber is not None:
+            self.scrubber.learn_from(exchange.method, exchange.url, exchange.body)
         self.exchanges.append(exchange)
         exchange.genuine_auth = genuine
         return self.check(exchange) if invariants else exchange

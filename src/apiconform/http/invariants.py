@@ -6,10 +6,13 @@ first test that sees it, and that test's record names the invariant's clause. Wi
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from apiconform.contract.model import Contract, RateLimit
 from apiconform.contract.schemas import load_schema, problems
 from apiconform.http import rate
 from apiconform.http.exchange import Exchange
+from apiconform.spec import conform
 from apiconform.verdict import ContractViolation
 
 
@@ -49,7 +52,7 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
         if ex.status >= 400 and err_clause:
             raise ContractViolation(err_clause, f"{ex.status} answered with an empty body, not an error resource",
                                     exchange=ex)
-        return checked
+        return checked | check_spec(contract, ex)
     ct_clause = inv.get("content_type", {}).get(ex.fmt)
     if ct_clause:
         checked.add(ct_clause)
@@ -64,7 +67,24 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
         if type_clause:
             checked.add(type_clause)
             check_error_type(contract, ex, type_clause)
-    return checked
+    return checked | check_spec(contract, ex)
+
+
+def check_spec(contract: Contract, ex: Exchange) -> set[str]:
+    """With ``[invariants] spec``: a response of a covered operation conforms to the official document
+    (spec/conform.py). Runs last, so the status table, the error shape and the media type keep their clauses."""
+    clause = contract.raw.get("invariants", {}).get("spec")
+    if not clause:
+        return set()
+    try:
+        data = ex.data() if ex.body else None
+    except ValueError:
+        data = None
+    found = conform.problems_with(contract.provider, ex.method, urlsplit(ex.url).path, ex.status, ex.body, data)
+    if found:
+        raise ContractViolation(clause, "; ".join(found), expected="the official document's schema",
+                                actual=ex.text[:300], exchange=ex)
+    return {clause}
 
 
 def rate_header_problems(rl: RateLimit, ex: Exchange) -> list[str]:

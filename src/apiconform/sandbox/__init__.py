@@ -17,6 +17,7 @@ __all__ = ["PROVIDERS", "Fault", "UnknownProvider", "fault_catalogue", "load_pro
 PROVIDERS: dict[str, str] = {
     "mite": "apiconform.sandbox.mite",
     "mitwirken": "apiconform.sandbox.mitwirken",
+    "mstudio": "apiconform.sandbox.mstudio",
 }
 
 
