@@ -15,9 +15,9 @@ def test_valid_creates_accepted(api, res):
     eventual.valid_creates(api, res, EXAMPLES, "mstudio.payload.valid-accepted")
 
 
-@pytest.mark.parametrize("res", ["api_tokens", "ssh_keys"])
-def test_valid_edits_accepted(api, res):
-    eventual.valid_edits(api, res, EXAMPLES, "mstudio.payload.valid-accepted")
+@pytest.mark.parametrize("res,clause", [("api_tokens", "mstudio.token.edit"), ("ssh_keys", "mstudio.ssh.crud")])
+def test_valid_edits_accepted(api, res, clause):
+    eventual.valid_edits(api, res, EXAMPLES, clause)
 
 
 @pytest.mark.parametrize("spec", CONTRACT.invalid_payloads, ids=lambda s: f"{s.resource}-{s.action}-{s.constraint}")

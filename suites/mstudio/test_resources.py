@@ -36,8 +36,7 @@ def test_ssh_key_lifecycle(api):
     finally:
         ex = api.delete(f"{res.path}/{ident}")
     expect_status(ex, 204, clause, f"DELETE {res.path}/{ident}")
-    gone = consistency.read_after(api, f"{res.path}/{ident}", consistency.mutation(api, ex))
-    expect_status(gone, 404, clause, f"GET {res.path}/{ident} after the delete")
+    eventual.gone(api, f"{res.path}/{ident}", consistency.mutation(api, ex), clause)
 
 
 def test_listed_projects_read_back(api):

@@ -14,6 +14,7 @@ from apiconform.checks.expect import body_data, expect, expect_status
 from apiconform.record.scrub import REDACTED
 
 TOKENS = "v2/users/self/api-tokens"
+REFUSED = (401, 403)  # what mittwald's own token validators take for "token rejected" (providers/mstudio.md §3.4)
 
 
 def _new_token(api, clause):
@@ -52,7 +53,8 @@ def test_created_token_authenticates_until_deleted(api):
     expect_status(gone, 204, "mstudio.token.delete", f"DELETE {TOKENS}/{ident}")
     event = consistency.mutation(api, gone)
     after = consistency.read_after(api, "v2/users/self", event, **_as(secret))
-    expect_status(after, 401, "mstudio.token.revoked", "GET v2/users/self with the deleted token")
+    # Refused is what matters here; which refusal an unknown token gets is mstudio.auth.unknown's business.
+    expect_status(after, REFUSED, "mstudio.token.revoked", "GET v2/users/self with the deleted token")
 
 
 def test_secret_is_never_read_back(api):
@@ -93,8 +95,7 @@ def test_delete_answers_204_and_removes(api):
     expect_status(ex, 204, clause, f"DELETE {TOKENS}/{ident}")
     expect(not ex.body, clause, "the delete answered a body", ex, actual=ex.text[:200])
     event = consistency.mutation(api, ex)
-    gone = consistency.read_after(api, f"{TOKENS}/{ident}", event)
-    expect_status(gone, 404, clause, f"GET {TOKENS}/{ident} after the delete")
+    eventual.gone(api, f"{TOKENS}/{ident}", event, clause)
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -20,7 +20,7 @@ from apiconform import xmlfmt
 from apiconform.contract.model import AuthVariant, Contract
 from apiconform.http import rawprobe
 from apiconform.http.exchange import Exchange
-from apiconform.http.invariants import check_invariants
+from apiconform.http.invariants import check_invariants, check_spec
 from apiconform.http.rate import Budget, budget_for
 from apiconform.record.cassettes import PROBE_HEADER, CassetteError, refusal_key
 from apiconform.record.scrub import Scrubber
@@ -115,6 +115,7 @@ class Api:
                 raise ContractViolation(exchange.genuine_auth, f"valid credentials were refused with "
                                         f"{exchange.status}", expected="accepted", actual=exchange.status,
                                         exchange=exchange)
+        self.observed |= check_spec(self.contract, exchange)
         return exchange
 
     # -- building requests -------------------------------------------------------------

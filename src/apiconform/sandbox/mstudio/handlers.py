@@ -110,7 +110,8 @@ def session_status(ctx: Ctx) -> Response:
 # -- api tokens -----------------------------------------------------------------------
 async def create_token(ctx: Ctx) -> Response:
     data = await _body(ctx, "api-token.create.json")
-    record = ctx.store.add_token(data["description"], data["roles"], data.get("expiresAt"))
+    expires = None if ctx.has("expiry-dropped") else data.get("expiresAt")
+    record = ctx.store.add_token(data["description"], data["roles"], expires)
     event, response = _mutated(ctx, 201, {"token": record["secret"] if not ctx.has("created-token-unusable")
                                           else st.new_secret(record["apiTokenId"])})
     record["event"] = event
@@ -119,8 +120,6 @@ async def create_token(ctx: Ctx) -> Response:
 
 def _token_view(ctx: Ctx, record: st.Record) -> st.Record:
     view = st.token_view(record)
-    if ctx.has("expiry-dropped"):
-        view.pop("expiresAt", None)
     if ctx.has("token-roles-string"):
         view["roles"] = ",".join(view["roles"])
     return view
@@ -161,8 +160,10 @@ async def edit_token(ctx: Ctx, ident: str) -> Response:
 
 
 def delete_token(ctx: Ctx, ident: str) -> Response:
-    _token(ctx, ident)
-    if not ctx.has("token-delete-keeps"):
+    record = _token(ctx, ident)
+    if ctx.has("token-delete-keeps"):
+        record["revoked"] = True  # no longer authenticates, but stays listed and readable
+    else:
         del ctx.store.tokens[ident]
     return _mutated(ctx)[1]
 
@@ -209,7 +210,7 @@ async def edit_ssh_key(ctx: Ctx, ident: str) -> Response:
     data = await _body(ctx, "ssh-key.update.json")
     if not ctx.has("ssh-edit-ignored"):
         record["comment"] = data["comment"]
-        if "expiresAt" in data and not ctx.has("expiry-dropped"):
+        if "expiresAt" in data:
             record["expiresAt"] = data["expiresAt"]
     record["event"], response = _mutated(ctx)  # the read models lag behind an edit too
     return response

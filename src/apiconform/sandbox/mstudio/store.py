@@ -47,7 +47,7 @@ class Store:
     def token_by_secret(self, value: str) -> Record | None:
         for record in self.tokens.values():
             if secrets.compare_digest(record["secret"].encode(), value.encode()):
-                return record
+                return None if record.get("revoked") else record
         return None
 
     def add_ssh_key(self, public_key: str, expires: str | None, event: str) -> Record:
@@ -64,7 +64,7 @@ class Store:
 
 
 def token_view(record: Record) -> Record:
-    return {k: v for k, v in record.items() if k not in ("secret", "event")}
+    return {k: v for k, v in record.items() if k not in ("secret", "event", "revoked")}
 
 
 def ssh_view(record: Record) -> Record:
