@@ -9,6 +9,7 @@ creates and edits read back as sent, invalid edits refused; replay sends the rec
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,6 +74,14 @@ def read(api: Api, res: Resource, ident: str, event: str | None, clause: str) ->
     item = data.get(res.item_key) if res.item_key and isinstance(data, dict) else data
     expect(isinstance(item, dict), clause, f"GET {path} does not carry a {res.name}", ex, actual=ex.text[:200])
     return item
+
+
+def tagged(api: Api, res: Resource, purpose: str) -> dict[str, Any]:
+    """The resource's sample with ``{tag}`` filled in from ``purpose``: the same in every run (so replay finds the
+    record it recorded) and different for every check (so checks running in parallel never create the same one,
+    which a create that answers no id could not tell apart)."""
+    tag = hashlib.sha256(f"{res.name} {purpose}".encode()).hexdigest()[:24]
+    return {k: v.replace("{tag}", tag) if isinstance(v, str) else v for k, v in sample(api, res).items()}
 
 
 def discard(api: Api, res: Resource, ident: str) -> None:
@@ -154,7 +163,7 @@ def valid_edits(api: Api, res_name: str, n: int, clause: str) -> None:
     api.verifies(clause, api.contract.schema_clause)
     res = resource(api, res_name)
     schema = load_schema(api.contract.provider, res.update_schema)
-    with created(api, res, sample(api, res), clause) as (ident, _):
+    with created(api, res, tagged(api, res, f"edits {clause}"), clause) as (ident, _):
         attempts = payloads.recorded(api, res, n, res.update_method) if api.replaying else valid_payloads(schema, n)
         for attrs in attempts:
             payloads.still_valid(api, attrs, schema)
@@ -178,7 +187,7 @@ def invalid_refused(api: Api, spec: InvalidPayload, n: int) -> None:
     else:
         bad_ones = [invalid_payload(schema, base, spec.constraint) for base in valid_payloads(schema, n)]
     if updating:
-        with created(api, res, sample(api, res), spec.clause) as (ident, _):
+        with created(api, res, tagged(api, res, f"invalid {spec.constraint}"), spec.clause) as (ident, _):
             for bad in bad_ones:
                 ex = api.request(res.update_method, f"{res.path}/{ident}", body=bad)
                 payloads.refused(api, spec, ex, bad)
@@ -219,8 +228,8 @@ def read_only_refused(api: Api, res_name: str, credential: str, change: dict[str
     refusal = {"status": role["status"], "error": role.get("error", ""), "clause": clause}
     ex = api.get(res.path, **who)  # a read token refused with 401 is a genuine token refused: its own clause
     expect_status(ex, 200, clause, f"list {res_name} as {credential}")
-    with created(api, res, sample(api, res), clause) as (ident, before):
-        expect_error(api.contract, api.post(res.path, sample(api, res), **who), **refusal,
+    with created(api, res, tagged(api, res, f"owner {credential}"), clause) as (ident, before):
+        expect_error(api.contract, api.post(res.path, tagged(api, res, f"as {credential}"), **who), **refusal,
                      what=f"create {res_name} as {credential}")
         path = f"{res.path}/{ident}"
         for method in (res.update_method, "DELETE"):

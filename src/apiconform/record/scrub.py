@@ -58,14 +58,17 @@ class Scrubber:
         found = [*TOKEN_SHAPES, *(rf"{re.escape(h)}: *[A-Za-z0-9]{{8,}}" for h in headers),
                  *(rf"{re.escape(p)}=[A-Za-z0-9]{{8,}}" for p in params), *(rf"\b(?:{s})\b" for s in shapes if s)]
         self.shapes = re.compile("|".join(f"(?:{shape})" for shape in found), re.IGNORECASE)
+        self._stand_in: dict[str, str] = {}  # form -> what replaces it, where not plain REDACTED
         # Longest first, so a secret inside another's encoding is replaced whole.
         self._forms = sorted(self.names, key=len, reverse=True)
 
     def learn(self, name: str, value: str) -> None:
-        """Scrub ``value`` from now on, in every form a credential takes on the wire."""
-        if value and len(value) >= 4 and value != REDACTED:
+        """Scrub ``value`` from now on, in every form a credential takes on the wire. It becomes
+        ``REDACTED-<name>``, so a replayed check that sends it tells it from the target's own credentials."""
+        if value and len(value) >= 4 and not value.startswith(REDACTED):
             for form in {value, quote(value, safe=""), quote_plus(value)}:
                 self.names[form] = name
+                self._stand_in[form] = f"{REDACTED}-{name.replace(' ', '-')}"
             self._forms = sorted(self.names, key=len, reverse=True)
 
     def learn_from(self, method: str, url: str, body: bytes | str | None) -> None:
@@ -85,7 +88,7 @@ class Scrubber:
     def text(self, value: str) -> str:
         for form in self._forms:
             if form in value:
-                value = value.replace(form, REDACTED)
+                value = value.replace(form, self._stand_in.get(form, REDACTED))
         return value
 
     def header_value(self, name: str, value: str) -> str:
