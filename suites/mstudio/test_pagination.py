@@ -17,3 +17,7 @@ def test_skip_wins_over_page(api):
 
 def test_headers_agree(api):
     offset.headers_agree(api, ["v2/projects"])
+
+
+def test_headers_on_every_list(api):
+    offset.headers_on_lists(api, ["v2/users/self/api-tokens", "v2/users/self/ssh-keys"])

@@ -117,3 +117,33 @@ def headers_agree(api: Api, paths: list[str]) -> None:
                    expected=want, actual=got)
             expect(len(page) == max(0, min(limit, total - skip)), clause, f"GET {path} {params} holds {len(page)} "
                    "items", ex, actual=len(page))
+
+
+def headers_on_lists(api: Api, paths: list[str]) -> None:
+    """On lists others may write to meanwhile: every header present, and limit, skip and page as requested
+    (the total is only compared where nobody writes, :func:`headers_agree`)."""
+    p = _table(api)
+    clause = _clause(api, "headers")
+    api.verifies(clause)
+    names = p["headers"]
+    expect(len(paths) > 0, clause, "no list to look at")
+    for path in paths:
+        params = {p["limit"]: 3, p["skip"]: 3}
+        ex = api.get(path, params=params)
+        expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path} {params}")
+        got = {role: ex.headers.get(name) for role, name in names.items()}
+        missing = [names[r] for r, v in got.items() if v is None]
+        expect(not missing, clause, f"GET {path} {params} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
+        want = {"limit": "3", "skip": "3", "page": 1 + p.get("first_page", 0)}
+        have = {"limit": got["limit"], "skip": got["skip"], "page": _number(got["page"])}
+        expect(have == want, clause, f"GET {path} {params}: the pagination headers say {got}", ex, expected=want,
+               actual=got)
+        expect(_number(got["total"]) is not None, clause, f"GET {path}: {names['total']} is {got['total']!r}, "
+               "not a number", ex, actual=got["total"])
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -108,11 +108,12 @@ def _format_of(media_types: dict[str, str], media_type: str) -> str | None:
 
 
 def check_error_body(contract: Contract, ex: Exchange, fmt: str | None, clause: str) -> None:
-    """The error body must parse in ``fmt`` and validate against the contract's error schema."""
+    """The error body must parse in ``fmt`` and validate against the contract's error schema (``[errors]
+    by_status`` names another for a status, e.g. mStudio's 429 RateLimitError, whose fields are optional)."""
     if fmt is None:
         raise ContractViolation(clause, f"error body is {ex.media_type or 'untyped'}, not a documented format",
                                 actual=ex.text[:200], exchange=ex)
-    schema_name = contract.errors.get(fmt)
+    schema_name = contract.errors.get("by_status", {}).get(str(ex.status)) or contract.errors.get(fmt)
     if not schema_name:
         return
     try:

@@ -28,6 +28,7 @@ ETAG_ON_GET = "consistency-etag-on-get"
 ETAG_MISSING = "consistency-etag-missing"
 WAIT_IGNORED = "consistency-wait-ignored"
 NEVER_412 = "consistency-never-412"
+EARLY_412 = "consistency-412-at-once"
 LAG_400 = "consistency-lag-400"
 LAG_403 = "consistency-lag-403"
 
@@ -37,6 +38,7 @@ FAULTS: dict[str, tuple[str, str]] = {
     ETAG_MISSING: ("etag", "mutations answer without an etag"),
     WAIT_IGNORED: ("read_your_write", "if-event-reached does not wait: a fresh resource still answers the lag"),
     NEVER_412: ("timeout", "an event not reached within the timeout answers 200, not 412"),
+    EARLY_412: ("timeout", "an event not reached yet answers 412 at once, without waiting for the timeout"),
     LAG_400: ("lag", "a read inside the lag answers 400 instead of the documented 403 or 404"),
     LAG_403: ("lag_status", "a read inside the lag answers 403 instead of the sandbox's 404"),
 }
@@ -72,6 +74,8 @@ class Events:
         except ValueError:
             return False
         deadline = time.monotonic() + self.timeout / self.scale
+        if EARLY_412 in self.faults and event not in self._applied_at:
+            return False
         while True:
             at = self._applied_at.get(event)
             now = time.monotonic()

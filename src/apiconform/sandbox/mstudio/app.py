@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from apiconform.sandbox.events import ConsistencyMiddleware, Events
 from apiconform.sandbox.mstudio import store as st
-from apiconform.sandbox.mstudio.errors import ApiError, error_response, forbidden, unauthorized
+from apiconform.sandbox.mstudio.errors import ApiError, error_response, forbidden, json_response, unauthorized
 from apiconform.sandbox.mstudio.handlers import Ctx, dispatch
 from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
 
@@ -105,6 +105,8 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
             return error_response(error, faults)
 
     def too_many(_retry_after: float) -> Response:
+        if "ratelimit-429-empty" in faults:
+            return json_response({}, faults, 429)
         kind = "TooManyRequests" if "ratelimit-429-untyped" in faults else "RateLimitError"
         return error_response(ApiError(429, kind, "too many requests"), faults)
 

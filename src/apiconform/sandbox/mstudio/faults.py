@@ -49,6 +49,7 @@ FAULTS: list[Fault] = [
     Fault("expiry-dropped", "mstudio.payload.valid-accepted", "A create accepts expiresAt but does not store it (edits do)."),
     Fault("roles-duplicates-accepted", "mstudio.payload.constraints", "roles with a duplicate entry are accepted (uniqueItems ignored)."),
     Fault("ratelimit-429-untyped", "mstudio.rate.429", "The 429 body's type is TooManyRequests, not RateLimitError."),
+    Fault("ratelimit-429-empty", "mstudio.rate.429", "The 429 body is {} (valid for the spec's RateLimitError, whose fields are optional)."),
     Fault("exempt-unmarked", "mstudio.rate.exempt", "The session-status route is rate limited like the others and not marked exempt."),
     *[Fault(flag, RATE_CLAUSES[check], _sentence(what)) for flag, (check, what) in ratelimit.FAULTS.items()],
     *[Fault(flag, EVENT_CLAUSES[check], _sentence(what)) for flag, (check, what) in events.FAULTS.items()],
