@@ -1,4 +1,4 @@
-"""mStudio rate limit: X-RateLimit-* on every answer (10 per 4 s and token, assumed), 429 RateLimitError
+"""mStudio rate limit: X-RateLimit-* on every answer (20 per 4 s and token, assumed), 429 RateLimitError
 above it, served again after the wait; the session status is exempt and says so."""
 from apiconform.checks import ratelimit
 

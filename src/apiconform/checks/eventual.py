@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from apiconform.checks import consistency, payloads
-from apiconform.checks.common import resource, sample
+from apiconform.checks.common import as_credential, resource, sample
 from apiconform.checks.expect import body_data, expect, expect_error, expect_status, violation
 from apiconform.checks.generate import breaks_only, invalid_payload, valid_payloads
 from apiconform.contract.model import InvalidPayload, Resource
@@ -219,8 +219,6 @@ def names_field(api: Api, ex: Exchange, spec: InvalidPayload) -> None:
 def read_only_refused(api: Api, res_name: str, credential: str, change: dict[str, Any], clause: str) -> None:
     """A role that may only read (``[roles.<credential>]``): its list read is served; its create, edit and
     delete get the role's status and error; the owner's record reads back untouched."""
-    from apiconform.checks.common import as_credential
-
     api.verifies(clause)
     who = as_credential(api, credential)
     role = api.contract.role(credential)

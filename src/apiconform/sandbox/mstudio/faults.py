@@ -42,7 +42,7 @@ FAULTS: list[Fault] = [
     Fault("unknown-id-500", "mstudio.status.allowed", "An unknown SSH key id answers 500."),
     Fault("invalid-answers-403", "mstudio.status.400-validation", "An invalid body answers 403 Forbidden instead of 400 ValidationErrors."),
     Fault("validation-path-empty", "mstudio.error.validation", "ValidationErrors entries carry an empty path."),
-    Fault("error-body-untyped", "mstudio.error.body", "Error bodies are {\"error\": message}, without type."),
+    Fault("error-body-untyped", "mstudio.error.body", "Error bodies (all but the 429's) are {\"error\": message}, without type."),
     Fault("json-content-type-text", "mstudio.format.json", "JSON answers say Content-Type text/plain."),
     Fault("token-roles-string", "mstudio.spec.responses", "API tokens are listed and read with roles as one comma-separated string."),
     Fault("ssh-list-unwrapped", "mstudio.spec.responses", "The SSH-key list is a bare array, not {sshKeys: [...]}."),
