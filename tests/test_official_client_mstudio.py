@@ -9,17 +9,28 @@ answer that differs from the spec the client was generated from fails here. Read
 ``if-event-reached`` with the write's ``etag``, as mittwald's clients do with consistency handling on.
 
 Installed by the ``official-clients`` extra (``pip install -e ".[official-clients]"``; ``.ci/run``).
+
+mittwald's JavaScript client (npm ``@mittwald/api-client``, pinned in ``tests/js/package.json``; ``npm ci
+--prefix tests/js``) runs ``tests/js/mstudio_official_client.mjs`` against the same sandbox: it has every
+operation the sandbox serves, the session status included, and its own event-consistency handling.
+``.ci/run`` installs it and then sets ``APICONFORM_REQUIRE_JS_CLIENT=1``, so the test fails there rather than skip.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import ssl
+import subprocess
 import uuid
 from collections.abc import Iterator
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 
 from apiconform.sandbox.runner import SandboxHandle, start_sandbox
+
+JS = Path(__file__).with_name("js")
 
 mw = pytest.importorskip("mittwald_api_client", reason="pip install -e '.[official-clients]'")
 from mittwald_api_client import AuthenticatedClient  # noqa: E402
@@ -138,3 +149,20 @@ def test_projects(sandbox: SandboxHandle) -> None:
     for listed in everything.parsed:
         got = project_get_project.sync_detailed(listed.id, client=c)
         assert got.status_code == HTTPStatus.OK and got.parsed.short_id == listed.short_id
+
+
+def test_the_javascript_client_serves_every_operation(sandbox: SandboxHandle) -> None:
+    installed = shutil.which("node") and (JS / "node_modules" / "@mittwald" / "api-client").is_dir()
+    if not installed:
+        if os.environ.get("APICONFORM_REQUIRE_JS_CLIENT"):
+            pytest.fail("@mittwald/api-client is not installed in tests/js (npm ci --prefix tests/js)")
+        pytest.skip("node or @mittwald/api-client missing: npm ci --prefix tests/js")
+    env = {**os.environ, **sandbox.env, "NODE_EXTRA_CA_CERTS": sandbox.env["MSTUDIO_CA_BUNDLE"]}
+    run = subprocess.run(["node", str(JS / "mstudio_official_client.mjs")], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    called = {line.split()[0] for line in run.stdout.splitlines()}
+    assert called == {"user.getUser", "user.getCurrentSessionStatus", "user.createApiToken", "user.listApiTokens",
+                      "user.getApiToken", "user.editApiToken", "user.deleteApiToken", "user.createSshKey",
+                      "user.listSshKeys", "user.getSshKey", "user.editSshKey", "user.deleteSshKey",
+                      "project.listProjects", "project.getProject"}
