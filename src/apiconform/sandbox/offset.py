@@ -21,6 +21,7 @@ TOTAL_OFF_BY_ONE = "pagination-total-off-by-one"
 PAGE_IGNORED = "pagination-page-ignored"
 HEADERS_MISSING = "pagination-headers-missing"
 SKIP_OVERLAP = "pagination-skip-overlap"
+PAGE_HEADER_ONE_BASED = "pagination-page-header-one-based"
 
 #: flag -> (the pagination check it breaks, what it does)
 FAULTS: dict[str, tuple[str, str]] = {
@@ -29,6 +30,7 @@ FAULTS: dict[str, tuple[str, str]] = {
     PAGE_IGNORED: ("page", "page is ignored: every page is the first"),
     HEADERS_MISSING: ("headers", "lists carry no X-Pagination-* header"),
     SKIP_OVERLAP: ("walk", "skip starts one item early, so consecutive pages overlap"),
+    PAGE_HEADER_ONE_BASED: ("page", "X-Pagination-Page counts from 1 while the page parameter counts from 0"),
 }
 HEADERS = ("X-Pagination-Limit", "X-Pagination-Skip", "X-Pagination-Page", "X-Pagination-TotalCount")
 
@@ -73,7 +75,7 @@ def paginate(items: Sequence[T], params: Mapping[str, str], default_limit: int |
     chosen = list(items[start:] if limit is None else items[start:start + limit])
     used = len(items) if limit is None else limit
     total = len(items) + (1 if TOTAL_OFF_BY_ONE in faults else 0)
-    number = skip / used if used else 0
+    number = (skip / used if used else 0) + (1 if PAGE_HEADER_ONE_BASED in faults else 0)
     headers = {} if HEADERS_MISSING in faults else {
         "X-Pagination-Limit": str(used), "X-Pagination-Skip": str(skip),
         "X-Pagination-Page": f"{number:g}", "X-Pagination-TotalCount": str(total)}
