@@ -66,8 +66,27 @@ def main(argv: list[str] | None = None) -> int:
     cleanup = sub.add_parser("cleanup", help="delete what an earlier run against a target could not (leftovers.json)")
     cleanup.add_argument("--leftovers", default="reports/leftovers.json", help="default: reports/leftovers.json")
     cleanup.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
+    spec = sub.add_parser("spec", help="OpenAPI documents: `spec extract PROVIDER [DOCUMENT]` writes schemas/<p>/")
+    spec.add_argument("action", choices=["extract"])
+    spec.add_argument("provider")
+    spec.add_argument("document", nargs="?", help="the OpenAPI document (default: the contract's [spec] document)")
+
+    spec_diff = sub.add_parser("spec-diff", help="what changed between two OpenAPI documents, for the covered "
+                               "operations; exit 1 on a breaking change (see docs/spec.md)")
+    spec_diff.add_argument("old")
+    spec_diff.add_argument("new")
+    spec_diff.add_argument("--provider", default="mstudio", help="whose covered operations (default: mstudio)")
+    spec_diff.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
+    spec_diff.add_argument("--fail-on", choices=["breaking", "any", "never"], default="breaking",
+                           help="exit 1 on a breaking change (default), on any change, or never")
 
     args = parser.parse_args(argv)
+    if args.command in ("spec", "spec-diff"):
+        from apiconform.spec import commands
+
+        if args.command == "spec":
+            return commands.run_extract(args.provider, args.document)
+        return commands.run_diff(args.old, args.new, args.provider, args.markdown, args.fail_on)
     if args.command == "run":
         return _run(args)
     if args.command == "serve":

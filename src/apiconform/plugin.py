@@ -184,7 +184,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
     scrubber = session.scrubbers[contract.provider]
     path = session.cassette_path(contract, request.node.nodeid)
     if session.mode == "live":
-        client = Api(contract, target)
+        client = Api(contract, target, scrubber=scrubber)
         request.node.stash[_api_key] = client
         yield client
         client.close()
@@ -199,7 +199,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
     with cassette(vcr_, path, scrubber, target.kind, contract.provider) as cas:
         client = Api(contract, target, cassette_path=path, cassette=cas, replaying=session.mode == "replay",
-                     recorded_refusals=tuple(meta.get(REFUSED, ())))
+                     recorded_refusals=tuple(meta.get(REFUSED, ())), scrubber=scrubber)
         request.node.stash[_api_key] = client
         yield client
         client.close()

@@ -2,16 +2,20 @@
 
 We do not use hypothesis-jsonschema: its last release (0.23.1) fails with Hypothesis >= 6.170.6
 (``'many' object has no attribute 'more'``). Our payload schemas use a small, deliberate subset
-of JSON Schema (object/properties/required, string length/pattern/format date, integer
-and number bounds, boolean, enum, arrays with items and size bounds), and this module turns
-exactly that subset into strategies. Anything
-outside the subset is refused loudly, and every generated payload is validated against its
-schema before it is sent (see :func:`valid_payloads`, :func:`invalid_payload`).
+of JSON Schema (object/properties/required, string length/pattern/format date, integer and
+number bounds, boolean, enum, arrays with items and size bounds), and this module turns exactly
+that subset into strategies. Anything outside the subset is refused loudly, and every generated
+payload is validated against its schema before it is sent (see :func:`valid_payloads`,
+:func:`invalid_payload`).
+
+Request schemas extracted from an OpenAPI document (mStudio's) add arrays (``items``, ``minItems``,
+``maxItems``, ``uniqueItems``), ``format`` date-time and uuid, ``nullable`` (converted to a type
+list with ``null``), ``oneOf``/``anyOf`` and the annotations ``examples`` and an empty ``$defs``.
 """
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -21,7 +25,9 @@ from apiconform.contract.schemas import problems
 
 SUPPORTED = {"$schema", "title", "description", "type", "properties", "required", "additionalProperties",
              "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "enum", "default",
-             "items", "minItems", "maxItems"}
+             "items", "minItems", "maxItems", "uniqueItems", "oneOf", "anyOf", "examples", "$defs", "deprecated"}
+MOMENTS = st.datetimes(datetime(2030, 1, 1), datetime(2099, 12, 31)).map(
+    lambda d: d.replace(microsecond=0, tzinfo=UTC).isoformat().replace("+00:00", "Z"))
 
 # Printable text within the Basic Multilingual Plane: 4-byte characters (emoji) are a storage
 # quirk of many backends (MySQL utf8), not part of any contract we check.
@@ -34,11 +40,24 @@ class SchemaNotSupported(ValueError):
 
 def strategy(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     unknown = set(schema) - SUPPORTED
-    if unknown:
-        raise SchemaNotSupported(f"payload schema uses unsupported keywords {sorted(unknown)}")
+    if unknown or schema.get("$defs"):
+        raise SchemaNotSupported(f"payload schema uses unsupported keywords {sorted(unknown) or ['$defs']}")
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
+    for key in ("oneOf", "anyOf"):
+        if key in schema:  # each alternative as drawn, kept where it validates the way the keyword demands
+            rest = {k: v for k, v in schema.items() if k != key}
+            return st.one_of([strategy({**rest, **alt}) for alt in schema[key]]).filter(
+                lambda v: not problems(v, schema))
     kind = schema.get("type")
+    if isinstance(kind, list):  # nullable: one of the types, or null
+        return st.one_of([strategy({**schema, "type": k}) for k in kind])
+    if kind == "null":
+        return st.none()
+    if kind == "array":
+        items = strategy(schema.get("items", {"type": "string"}))
+        return st.lists(items, min_size=schema.get("minItems", 0), max_size=schema.get("maxItems", 5),
+                        unique=bool(schema.get("uniqueItems")))
     if kind == "object":
         props = schema.get("properties", {})
         required = set(schema.get("required", []))
@@ -52,12 +71,13 @@ def strategy(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.integers(schema.get("minimum"), schema.get("maximum"))
     if kind == "number":
         return st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False, allow_infinity=False)
-    if kind == "array":
-        return st.lists(strategy(schema.get("items", {})), min_size=schema.get("minItems", 0),
-                        max_size=schema.get("maxItems", 5))
     if kind == "string":
         if schema.get("format") == "date":
             return st.dates(date(2000, 1, 1), date(2099, 12, 31)).map(date.isoformat)
+        if schema.get("format") == "date-time":
+            return MOMENTS
+        if schema.get("format") == "uuid":
+            return st.uuids().map(str)
         lo, hi = schema.get("minLength", 0), schema.get("maxLength", 100)
         if "pattern" in schema:
             base = st.from_regex(schema["pattern"], fullmatch=True, alphabet=TEXT)
@@ -134,6 +154,11 @@ def invalid_payload(schema: dict[str, Any], base: dict[str, Any], constraint: st
         bad[prop] = 12345 if sub.get("type") == "string" else "not a number"
     elif keyword == "enum":
         bad[prop] = "not-" + str(sub["enum"][0])
+    elif keyword == "minItems":
+        bad[prop] = list(bad.get(prop, []))[:sub["minItems"] - 1]
+    elif keyword == "uniqueItems":
+        items = list(bad.get(prop) or [])
+        bad[prop] = items[:1] * 2 if items else [None, None]
     else:
         raise SchemaNotSupported(f"cannot break constraint {constraint!r}")
     if not breaks_only(schema, bad, constraint):

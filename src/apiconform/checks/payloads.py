@@ -25,11 +25,11 @@ from apiconform.record.cassettes import CassetteError, recorded_bodies
 ID = "{id}"  # stands for a record's id in the path of a recorded update
 
 
-def _recorded(api: Api, res: Resource, n: int, method: str = "POST") -> list[Any]:
+def recorded(api: Api, res: Resource, n: int, method: str = "POST") -> list[Any]:
     """The payloads the cassette recorded (creates, or updates of one record); more than the ``n``
     the check sends is a cassette error."""
     assert api.cassette_path is not None
-    where = urlsplit(api.url(f"{res.path}/{ID}" if method == "PATCH" else res.path)).path
+    where = urlsplit(api.url(f"{res.path}/{ID}" if method in ("PATCH", "PUT") else res.path)).path
     bodies = recorded_bodies(api.cassette_path, method, re.escape(where).replace(re.escape(ID), "[^/]+"))
     if len(bodies) > n:
         raise _count_error(api, len(bodies), n)
@@ -47,7 +47,7 @@ def _payload(res: Resource, body: str) -> Any:
         return None
 
 
-def _all_sent(api: Api, sent: int, n: int) -> None:
+def all_sent(api: Api, sent: int, n: int) -> None:
     """After the loop: a replay that got through fewer payloads than the check sends proved nothing.
 
     A recording of a run that failed midway holds fewer, but then its replay fails at the same
@@ -67,9 +67,9 @@ def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
     api.verifies(clause, create_clause, api.contract.schema_clause)
     res = resource(api, res_name)
     schema = load_schema(api.contract.provider, res.create_schema)
-    payloads = _recorded(api, res, n) if api.replaying else [unique(res, p) for p in valid_payloads(schema, n)]
+    payloads = recorded(api, res, n) if api.replaying else [unique(res, p) for p in valid_payloads(schema, n)]
     for attrs in payloads:
-        _still_valid(api, attrs, schema)
+        still_valid(api, attrs, schema)
         ex = api.post(res.path, res.wrap(attrs))
         stray = created_id(ex, res)
         try:
@@ -82,7 +82,7 @@ def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
         finally:
             if stray is not None:
                 discard(api, res, stray)
-    _all_sent(api, len(payloads), n)
+    all_sent(api, len(payloads), n)
 
 
 def valid_updates_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
@@ -94,10 +94,10 @@ def valid_updates_accepted(api: Api, res_name: str, n: int, clause: str) -> None
     res = resource(api, res_name)
     schema = load_schema(api.contract.provider, res.update_schema)
     with created(api, res, sample(api, res)) as (ident, _):
-        payloads = _recorded(api, res, n, "PATCH") if api.replaying else [unique(res, p)
-                                                                           for p in valid_payloads(schema, n)]
+        payloads = recorded(api, res, n, "PATCH") if api.replaying else [unique(res, p)
+                                                                          for p in valid_payloads(schema, n)]
         for attrs in payloads:
-            _still_valid(api, attrs, schema)
+            still_valid(api, attrs, schema)
             ex = api.patch(f"{res.path}/{ident}", res.wrap(attrs))
             expect_status(ex, api.contract.writes.get("update_status", 200), clause, f"update {res_name} {attrs!r}")
             back = api.get(f"{res.path}/{ident}")
@@ -106,7 +106,7 @@ def valid_updates_accepted(api: Api, res_name: str, n: int, clause: str) -> None
             for key, value in attrs.items():
                 expect(item.get(key) == value, clause, f"{res_name} read back after the update does not carry {key}",
                        back, expected=value, actual=item.get(key))
-        _all_sent(api, len(payloads), n)  # before the cleanup, which a trimmed cassette lacks too
+        all_sent(api, len(payloads), n)  # before the cleanup, which a trimmed cassette lacks too
 
 
 def unique(res: Resource, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def echoes(sent: Any, got: Any) -> bool:
     return sent == got
 
 
-def _still_valid(api: Api, attrs: Any, schema: dict[str, Any]) -> None:
+def still_valid(api: Api, attrs: Any, schema: dict[str, Any]) -> None:
     if problems(attrs, schema):  # a replayed payload the schema has since outlawed: re-record
         raise CassetteError(f"{api.cassette_path}: recorded payload {attrs!r} is no longer valid; re-record")
 
@@ -140,7 +140,7 @@ def invalid_rejected(api: Api, spec: InvalidPayload, n: int) -> None:
     updating = spec.action == "update"
     schema = load_schema(api.contract.provider, res.update_schema if updating else res.create_schema)
     if api.replaying:
-        payloads = _recorded(api, res, n, "PATCH" if updating else "POST")
+        payloads = recorded(api, res, n, "PATCH" if updating else "POST")
         for bad in payloads:
             if not breaks_only(schema, bad, spec.constraint):
                 raise CassetteError(f"{api.cassette_path}: recorded payload {bad!r} no longer breaks exactly "
@@ -150,19 +150,19 @@ def invalid_rejected(api: Api, spec: InvalidPayload, n: int) -> None:
     if updating:
         with created(api, res, sample(api, res)) as (ident, _):
             for bad in payloads:
-                _refused(api, spec, api.patch(f"{res.path}/{ident}", res.wrap(bad)), bad)
-            _all_sent(api, len(payloads), n)  # before the cleanup, which a trimmed cassette lacks too
+                refused(api, spec, api.patch(f"{res.path}/{ident}", res.wrap(bad)), bad)
+            all_sent(api, len(payloads), n)  # before the cleanup, which a trimmed cassette lacks too
         return
     for bad in payloads:
         ex = api.post(res.path, res.wrap(bad))
         stray = created_id(ex, res)
         if stray is not None:
             discard(api, res, stray)
-        _refused(api, spec, ex, bad)
-    _all_sent(api, len(payloads), n)
+        refused(api, spec, ex, bad)
+    all_sent(api, len(payloads), n)
 
 
-def _refused(api: Api, spec: InvalidPayload, ex: Exchange, bad: Any) -> None:
+def refused(api: Api, spec: InvalidPayload, ex: Exchange, bad: Any) -> None:
     what = f"{spec.action} {spec.resource} breaking {spec.constraint}: {bad!r}"
     expect(not 200 <= ex.status < 300, spec.accepted_clause, f"{what} was accepted", ex, expected=spec.status,
            actual=ex.status)

@@ -160,3 +160,19 @@ def retry_after_honoured(api: Api) -> None:
         again = api.get(api.contract.probe)
     expect_status(again, 200, clause, f"GET {api.contract.probe} after waiting the {wait:g} s the {rl.status} "
                   "asked for")
+
+
+def exempt_marked(api: Api, path: str) -> None:
+    """An exempt route says so (``[rate_limit.headers] exempt`` with ``values.exempt``) on every answer,
+    also beyond the limit: ``limit + 1`` reads of it in one window are all served."""
+    rl = _limit(api)
+    clause = rl.clauses["exempt"]
+    api.verifies(clause)
+    name, marker = rl.headers["exempt"], rl.values["exempt"]
+    with api.budget.exclusive():
+        answers = [api.get(path) for _ in range(rl.limit + 1)]
+    for i, ex in enumerate(answers):
+        expect(ex.headers.get(name, "").lower() == marker.lower(), clause, f"GET {path} (request {i + 1} of "
+               f"{len(answers)}) answered {ex.status} without {name}: {marker}", ex, expected=marker,
+               actual=ex.headers.get(name))
+        expect_status(ex, 200, clause, f"GET {path}, exempt, request {i + 1} of {len(answers)}")

@@ -28,20 +28,21 @@ CONTRACT_KEYS: dict[str, Any] = {
     "auth_probes": {"status", "refused_status", "*_status", "*_error", "*_key", "body"},
     "formats": {"style", "default", "media_types", "unsupported_status", "unsupported_suffix"},
     "status": ANY,
-    "errors": {"json", "xml", "type_field", "status_field", "types", "messages_field"},
-    "invariants": {"status", "content_type", "error_body", "error_type", "schema"},
+    "errors": {"json", "xml", "type_field", "status_field", "types", "messages_field", "by_status", "validation"},
+    "invariants": {"status", "content_type", "error_body", "error_type", "schema", "spec"},
     "pagination": {"style", "limit", "page", "first_page", "default_limit", "min_limit", "max_limit", "page_size",
                    "archived", "filter", "after", "before", "order", "items", "seed", "refused_status",
                    "refused_error", "label", "sort", "resource", "per_page", "seed_day", "cleanup", "created",
-                   "current", "item_count", "items_per_page", "page_count", "clauses"},
+                   "current", "item_count", "items_per_page", "page_count", "clauses", "headers", "list", "skip"},
     "conditional": {"style", "clause", "request_header", "not_modified", "weak"},
     "writes": {"create_status", "update_status", "delete_status", "locked_status", "missing_status",
                "content_type_required_status", "location", "update_body", "delete_body", "missing_error",
-               "create_clause", "read_clause", "update_clause"},
+               "create_clause", "read_clause", "update_clause", "missing_clause"},
     "lists": {"items", "more", "marker", "meta"},
     "roles": ({"writes", "status", "error", "reads"},),
     "resources": ({"path", "schema", "root", "create_schema", "update_schema", "singleton", "read_only",
-                   "archived_list", "unlock", "lock", "unknown_id", "sample", "unique"},),
+                   "archived_list", "unlock", "lock", "unknown_id", "sample", "unique", "id_field", "item_key",
+                   "list_key", "find_by", "update_method"},),
     "rate_limit": {"limit", "window", "status", "headers", "values", "error", "clauses"},
     "invalid_payloads": ({"resource", "constraint", "status", "clause", "error", "constraint_clause", "action",
                           "message"},),
@@ -49,6 +50,9 @@ CONTRACT_KEYS: dict[str, Any] = {
     "webhooks": {"header", "algorithm", "key", "events", "register", "trigger_env", "wait", "clauses"},
     "upsert": {"resource", "path", "key", "items", "max", "kept", "filter", "sample", "refused_status", "clauses"},
     "soft_delete": {"resource", "field", "active", "deleted", "clause"},
+    "secrets": ({"name", "method", "path", "field"},),
+    "spec": {"document", "source", "licence", "versions", "operations", "schemas", "clause", "clauses"},
+    "consistency": {"etag", "wait", "timeout", "timeout_status", "lag_status", "sandbox_lag_status", "clauses"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -106,6 +110,11 @@ class Resource:
     unknown_id: int | str = 2147483000  # an id no record of this resource has
     sample: dict[str, Any] | None = None  # attributes of a valid record, for checks that need one to exist
     unique: tuple[str, ...] = ()  # fields no two records may share: generated payloads get fresh values there
+    id_field: str = "id"  # the record's id (mStudio: apiTokenId, sshKeyId)
+    item_key: str = ""  # a single record read travels as {item_key: record} (mStudio's {sshKey}); "" bare
+    list_key: str = ""  # a list travels as {list_key: [...]} (mStudio's {sshKeys}); "" a bare array
+    find_by: str = ""  # a create that answers no id: the record field whose value the payload carries
+    update_method: str = "PATCH"  # PUT where the API edits with PUT (mStudio)
 
     def wrap(self, attrs: Any) -> Any:
         """A request body: the attributes, under the root if the resource has one."""
@@ -150,7 +159,7 @@ class ListFilter:
 RESET_VALUES = ("delta-seconds", "epoch-seconds")
 RETRY_AFTER_VALUES = ("integer-seconds", "fractional-seconds")
 RATE_HEADERS = ("limit", "remaining", "reset", "retry_after", "used", "max", "exempt")
-RATE_CLAUSES = ("headers", "limit", "remaining", "reset", "exceeded", "retry")
+RATE_CLAUSES = ("headers", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
 
 
 @dataclass(frozen=True)
@@ -476,7 +485,7 @@ def _cross_check(c: Contract) -> None:
         named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
-    for table in ("pagination", "upsert", "webhooks"):  # the data-driven areas name their clauses in `clauses`
+    for table in ("pagination", "upsert", "webhooks", "consistency"):  # data-driven areas: a `clauses` table
         named += list(c.raw.get(table, {}).get("clauses", {}).values())
     named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", [])] if "clause" in t]
     for clause_id in named:

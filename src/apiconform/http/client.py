@@ -20,9 +20,10 @@ from apiconform import xmlfmt
 from apiconform.contract.model import AuthVariant, Contract
 from apiconform.http import rawprobe, resilience, writes
 from apiconform.http.exchange import Exchange
-from apiconform.http.invariants import check_invariants
+from apiconform.http.invariants import check_invariants, check_spec
 from apiconform.http.rate import Budget, budget_for
 from apiconform.record.cassettes import PROBE_HEADER, CassetteError, refusal_key
+from apiconform.record.scrub import Scrubber
 from apiconform.verdict import ContractViolation, HarnessError
 
 
@@ -75,6 +76,7 @@ class Api:
     refused: list[str] = field(default_factory=list)  # requests whose connection was refused (refusal_key)
     recorded_refusals: tuple[str, ...] = ()  # replay: the refusals the cassette recorded, replayed as such
     network_retries: list[str] = field(default_factory=list)  # requests resent after they may have arrived
+    scrubber: Scrubber | None = None  # learns the secrets responses hand out (contract [[secrets]])
 
     def __post_init__(self) -> None:
         if self.auth is None and self.contract.auth:
@@ -113,6 +115,7 @@ class Api:
                 raise ContractViolation(exchange.genuine_auth, f"valid credentials were refused with "
                                         f"{exchange.status}", expected="accepted", actual=exchange.status,
                                         exchange=exchange)
+        self.observed |= check_spec(self.contract, exchange)
         return exchange
 
     # -- building requests -------------------------------------------------------------
@@ -250,6 +253,8 @@ class Api:
         return request, fmt, genuine, used
 
     def _finish(self, exchange: Exchange, genuine: str, invariants: bool) -> Exchange:
+        if self.scrubber is not None:
+            self.scrubber.learn_from(exchange.method, exchange.url, exchange.body)
         self.exchanges.append(exchange)
         exchange.genuine_auth = genuine
         return self.check(exchange) if invariants else exchange

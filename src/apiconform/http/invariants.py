@@ -6,10 +6,13 @@ first test that sees it, and that test's record names the invariant's clause. Wi
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from apiconform.contract.model import Contract, RateLimit
 from apiconform.contract.schemas import load_schema, problems
 from apiconform.http import rate
 from apiconform.http.exchange import Exchange
+from apiconform.spec import conform
 from apiconform.verdict import ContractViolation
 
 
@@ -67,6 +70,24 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
     return checked
 
 
+def check_spec(contract: Contract, ex: Exchange) -> set[str]:
+    """With ``[invariants] spec``: a response of a covered operation conforms to the official document
+    (spec/conform.py). ``Api.check`` runs it last, after the other invariants and the genuine-credential one,
+    so the status table, the error shape, the media type and a refused token keep their own clauses."""
+    clause = contract.raw.get("invariants", {}).get("spec")
+    if not clause:
+        return set()
+    try:
+        data = ex.data() if ex.body else None
+    except ValueError:
+        data = None
+    found = conform.problems_with(contract.provider, ex.method, urlsplit(ex.url).path, ex.status, ex.body, data)
+    if found:
+        raise ContractViolation(clause, "; ".join(found), expected="the official document's schema",
+                                actual=ex.text[:300], exchange=ex)
+    return {clause}
+
+
 def rate_header_problems(rl: RateLimit, ex: Exchange) -> list[str]:
     """What is wrong with an answer's rate-limit headers, as ``[rate_limit]`` names them (the headers clause).
 
@@ -87,11 +108,12 @@ def _format_of(media_types: dict[str, str], media_type: str) -> str | None:
 
 
 def check_error_body(contract: Contract, ex: Exchange, fmt: str | None, clause: str) -> None:
-    """The error body must parse in ``fmt`` and validate against the contract's error schema."""
+    """The error body must parse in ``fmt`` and validate against the contract's error schema (``[errors]
+    by_status`` names another for a status, e.g. mStudio's 429 RateLimitError, whose fields are optional)."""
     if fmt is None:
         raise ContractViolation(clause, f"error body is {ex.media_type or 'untyped'}, not a documented format",
                                 actual=ex.text[:200], exchange=ex)
-    schema_name = contract.errors.get(fmt)
+    schema_name = contract.errors.get("by_status", {}).get(str(ex.status)) or contract.errors.get(fmt)
     if not schema_name:
         return
     try:

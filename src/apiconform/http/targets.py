@@ -16,7 +16,7 @@ from filelock import FileLock
 from apiconform.contract.model import Contract
 from apiconform.http.client import Target
 from apiconform.record.cassettes import REPLAY_BASE
-from apiconform.record.scrub import REDACTED, Scrubber
+from apiconform.record.scrub import REDACTED, HandedOut, Scrubber
 
 RUN_DIR_ENV = "APICONFORM_RUN_DIR"
 
@@ -99,4 +99,6 @@ def scrubber_for(contract: Contract, target: Target) -> Scrubber:
              for a in contract.auth if a.kind == "basic"]
     return Scrubber(secrets, headers=[a.header for a in contract.auth if a.header],
                     params=[a.param for a in contract.auth if a.param], pairs=pairs,
-                    shapes={c.shape for c in contract.credentials.values() if c.secret and c.shape})
+                    shapes={c.shape for c in contract.credentials.values() if c.secret and c.shape},
+                    handed_out=[HandedOut(s["name"], s["method"].upper(), s["path"], s["field"])
+                                for s in contract.raw.get("secrets", [])])

@@ -251,7 +251,10 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
                 value = value.replace(base.rstrip("/"), REPLAY_BASE.replace("https", scheme, 1))
         return value
 
+    answering: list[tuple[str, str]] = []  # vcrpy hands over a request, then its response
+
     def before_request(request: Any) -> Any:
+        answering[:] = [(request.method, request.uri)]
         request.uri = scrubber.text(_replace_base(request.uri))
         for name in list(request.headers):
             if name.lower() == "host":
@@ -269,6 +272,8 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
         for name in list(headers):
             headers[name] = [scrubber.header_value(name, _replace_base(v)) for v in headers[name]]
         body = response.get("body", {}).get("string")
+        for method, uri in answering:  # a secret the answer hands out is scrubbed from its first recording on
+            scrubber.learn_from(method, uri, body)
         if body:
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
             new = scrubber.text(_replace_base(text)).encode()

@@ -8,9 +8,11 @@ file is not kept.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote, quote_plus
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus, urlsplit
 
 REDACTED = "REDACTED"
 
@@ -23,11 +25,24 @@ class SecretLeak(Exception):
     """A secret, or something shaped like one, survived scrubbing."""
 
 
+@dataclass(frozen=True)
+class HandedOut:
+    """A secret the API hands out (the contract's ``[[secrets]]``): the ``field`` of the JSON body that
+    answers ``method`` on ``path`` (mStudio's created API token)."""
+
+    name: str
+    method: str
+    path: str
+    field: str
+
+
 class Scrubber:
     """Knows the run's secrets and the headers and parameters that carry credentials."""
 
     def __init__(self, secrets: Mapping[str, str], headers: Iterable[str] = (), params: Iterable[str] = (),
-                 pairs: Iterable[tuple[str, str]] = (), shapes: Iterable[str] = ()) -> None:
+                 pairs: Iterable[tuple[str, str]] = (), shapes: Iterable[str] = (),
+                 handed_out: Iterable[HandedOut] = ()) -> None:
+        self.handed_out = tuple(handed_out)
         self.names: dict[str, str] = {}  # encoded form -> name of the secret it came from
         for name, value in secrets.items():
             if value and len(value) >= 4:
@@ -43,13 +58,37 @@ class Scrubber:
         found = [*TOKEN_SHAPES, *(rf"{re.escape(h)}: *[A-Za-z0-9]{{8,}}" for h in headers),
                  *(rf"{re.escape(p)}=[A-Za-z0-9]{{8,}}" for p in params), *(rf"\b(?:{s})\b" for s in shapes if s)]
         self.shapes = re.compile("|".join(f"(?:{shape})" for shape in found), re.IGNORECASE)
+        self._stand_in: dict[str, str] = {}  # form -> what replaces it, where not plain REDACTED
         # Longest first, so a secret inside another's encoding is replaced whole.
         self._forms = sorted(self.names, key=len, reverse=True)
+
+    def learn(self, name: str, value: str) -> None:
+        """Scrub ``value`` from now on, in every form a credential takes on the wire. It becomes
+        ``REDACTED-<name>``, so a replayed check that sends it tells it from the target's own credentials."""
+        if value and len(value) >= 4 and not value.startswith(REDACTED):
+            for form in {value, quote(value, safe=""), quote_plus(value)}:
+                self.names[form] = name
+                self._stand_in[form] = f"{REDACTED}-{name.replace(' ', '-')}"
+            self._forms = sorted(self.names, key=len, reverse=True)
+
+    def learn_from(self, method: str, url: str, body: bytes | str | None) -> None:
+        """Learn the secrets a response hands out (``handed_out``), before anything records or reports it."""
+        path = urlsplit(url).path.rstrip("/")
+        for rule in self.handed_out:
+            if rule.method != method.upper() or not path.endswith(rule.path.rstrip("/")) or not body:
+                continue
+            try:
+                data = json.loads(body)
+            except ValueError:
+                continue
+            value = data.get(rule.field) if isinstance(data, dict) else None
+            if isinstance(value, str):
+                self.learn(rule.name, value)
 
     def text(self, value: str) -> str:
         for form in self._forms:
             if form in value:
-                value = value.replace(form, REDACTED)
+                value = value.replace(form, self._stand_in.get(form, REDACTED))
         return value
 
     def header_value(self, name: str, value: str) -> str:

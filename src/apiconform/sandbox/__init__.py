@@ -18,6 +18,7 @@ PROVIDERS: dict[str, str] = {
     "hive": "apiconform.sandbox.hive",
     "mite": "apiconform.sandbox.mite",
     "mitwirken": "apiconform.sandbox.mitwirken",
+    "mstudio": "apiconform.sandbox.mstudio",
 }
 
 

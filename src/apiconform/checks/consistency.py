@@ -1,0 +1,111 @@
+"""Event consistency as the contract's ``[consistency]`` table describes it (mStudio, seeds/002).
+
+A mutation answers an event id in a response header (``etag``); a request carrying that id in the
+wait header (``if-event-reached``) sees the mutation, or fails with ``timeout_status`` (412) when
+the event is not reached within ``timeout`` seconds; a read without it may, while the read models
+lag, answer one of ``lag_status`` (403 or 404), which is documented behaviour and never a ``fail``.
+GETs carry no event id.
+
+The helpers (``mutation``, ``wait_headers``) are for every check that writes and then reads: on an
+eventually consistent API, reading one's own write is only promised with the wait header.
+"""
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from apiconform.checks.expect import expect, expect_status
+from apiconform.contract.model import ContractError
+from apiconform.http.client import Api
+from apiconform.http.exchange import Exchange
+
+EVENT_ID = re.compile(r"[0-9]{1,30}")
+FAR_AHEAD = 10**15  # added to the newest event id: an event the target cannot have reached
+
+
+def table(api: Api) -> dict[str, Any]:
+    found = api.contract.raw.get("consistency")
+    if not found:
+        raise ContractError(f"{api.contract.path}: no [consistency] table")
+    return found
+
+
+def clause(api: Api, check: str) -> str:
+    return table(api)["clauses"][check]
+
+
+def mutation(api: Api, ex: Exchange, what: str = "") -> str:
+    """The event id a successful mutation answered (the etag clause), for the reads that follow it."""
+    t = table(api)
+    name = t.get("etag", "etag")
+    value = ex.headers.get(name, "")
+    expect(bool(EVENT_ID.fullmatch(value.strip())), t["clauses"]["etag"], f"{what or ex.method + ' ' + ex.url}: "
+           f"answered {ex.status} with {name}: {value!r}, not an event id", ex, expected="a decimal event id",
+           actual=value or None)
+    return value.strip()
+
+
+def wait_headers(api: Api, event: str) -> dict[str, str]:
+    return {table(api).get("wait", "if-event-reached"): event}
+
+
+def read_after(api: Api, path: str, event: str, **kw: Any) -> Exchange:
+    """GET ``path`` once the target has reached ``event``."""
+    return api.get(path, headers=wait_headers(api, event), **kw)
+
+
+def no_event_on_reads(api: Api, paths: list[str]) -> None:
+    """No GET answers an event id: clients would take it for one (and wait on it later)."""
+    c = clause(api, "no_etag_on_get")
+    api.verifies(c)
+    expect(len(paths) > 0, c, "no read to look at")
+    name = table(api).get("etag", "etag")
+    for path in paths:  # whatever the status: an error answer with an event id misleads a client just the same
+        ex = api.get(path)
+        expect(name not in ex.headers, c, f"GET {path} answered {name}: {ex.headers.get(name)!r}", ex,
+               expected=f"no {name}", actual=ex.headers.get(name))
+
+
+def read_your_write(api: Api, path: str, event: str) -> None:
+    """A record just written (``event``) reads back with 200 when the read waits for the event."""
+    c = clause(api, "read_your_write")
+    api.verifies(c, clause(api, "etag"))
+    ex = read_after(api, path, event)
+    expect_status(ex, 200, c, f"GET {path} waiting for event {event}")
+
+
+def unreached_event_412(api: Api, path: str, event: str) -> None:
+    """An event far beyond the newest one is not reached in time: ``timeout_status``, and not before the timeout
+    (a target that answers it at once does not wait as documented)."""
+    t = table(api)
+    c = clause(api, "timeout")
+    api.verifies(c)
+    ahead = str(int(event) + FAR_AHEAD)
+    start = time.monotonic()
+    ex = read_after(api, path, ahead)
+    took = time.monotonic() - start
+    expect_status(ex, t.get("timeout_status", 412), c, f"GET {path} waiting for event {ahead}, which never happens")
+    wait = api.budget.real(t.get("timeout", 10))  # seconds of the target's clock (--rate-scale)
+    if not api.replaying:  # a load can only make the wait longer, so the lower bound holds on a busy machine
+        expect(took >= 0.9 * wait, c, f"the {ex.status} came after {took:.2f} s, before the {wait:g} s the event "
+               "is waited for", ex, expected=f">= {wait:g} s", actual=f"{took:.2f} s")
+
+
+def lagging_read(api: Api, path: str, event: str) -> None:
+    """A read right after a mutation, without the wait header: 200, or a documented lag status.
+
+    A lag status other than the one the sandbox chose is the assumed ``lag_status`` clause, so a
+    live target that answers 403 where the sandbox says 404 is ``differs``, never ``fail``.
+    """
+    t = table(api)
+    lag, chosen = clause(api, "lag"), clause(api, "lag_status")
+    api.verifies(lag, chosen)
+    ex = api.get(path, invariants=False)  # the lag's answer is judged here first, then by the invariants
+    allowed = [200, *t.get("lag_status", [403, 404])]
+    expect_status(ex, allowed, lag, f"GET {path} right after the mutation {event}")
+    if ex.status != 200:
+        expect_status(ex, t.get("sandbox_lag_status", 404), chosen, f"GET {path} inside the lag")
+    api.check(ex)
+    settled = read_after(api, path, event)
+    expect_status(settled, 200, clause(api, "read_your_write"), f"GET {path} with {event}")

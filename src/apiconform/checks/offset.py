@@ -1,0 +1,157 @@
+"""Offset pagination as the contract's ``[pagination]`` (``style = "offset"``) describes it (mStudio).
+
+``limit`` with ``skip``, or with ``page`` (from ``first_page``: page p is skip p*limit), walks a
+list; with both ``skip`` and ``page`` skip wins; the answer's headers (``headers``: limit, skip,
+page, total) agree with the request and the items. The walked list (``list``) is one nobody
+writes to during the run, so a walk can demand every item exactly once.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from apiconform.checks.expect import body_data, expect, expect_status
+from apiconform.contract.model import ContractError
+from apiconform.http.client import Api
+from apiconform.http.exchange import Exchange
+
+MAX_PAGES = 100
+
+
+def _table(api: Api) -> dict[str, Any]:
+    p = api.contract.pagination
+    if p.get("style") != "offset":
+        raise ContractError(f"{api.contract.path}: [pagination] style is not offset")
+    return p
+
+
+def _clause(api: Api, check: str) -> str:
+    return _table(api)["clauses"][check]
+
+
+def _items(api: Api, ex: Exchange, clause: str, what: str) -> list[Any]:
+    expect_status(ex, 200, api.contract.writes["read_clause"], what)
+    data = body_data(ex, clause)
+    expect(isinstance(data, list), clause, f"{what}: not a list", ex, actual=ex.text[:200])
+    return data
+
+
+def _everything(api: Api) -> list[Any]:
+    p = _table(api)
+    ex = api.get(p["list"])
+    items = _items(api, ex, _clause(api, "walk"), f"GET {p['list']}")
+    expect(len(items) > p["page_size"], _clause(api, "walk"), f"{p['list']} holds {len(items)} items, too few to "
+           f"walk in pages of {p['page_size']}", ex, actual=len(items))
+    return items
+
+
+def _walk(api: Api, clause: str, by: str) -> None:
+    p = _table(api)
+    api.verifies(clause)
+    everything = _everything(api)
+    size, seen, number = p["page_size"], [], p.get("first_page", 0)
+    for _ in range(MAX_PAGES):
+        params = {p["limit"]: size, **({p["skip"]: len(seen)} if by == "skip" else {p["page"]: number})}
+        ex = api.get(p["list"], params=params)
+        page = _items(api, ex, clause, f"GET {p['list']} {params}")
+        expect(len(page) <= size, clause, f"a page of limit {size} holds {len(page)} items", ex, actual=len(page))
+        seen += page
+        number += 1
+        if len(page) < size:
+            break
+    ids = [item.get("id") for item in seen]
+    expected = [item.get("id") for item in everything]
+    expect(ids == expected, clause, f"walking {p['list']} by {by} in pages of {size} yielded {len(ids)} items "
+           f"({len(set(ids))} distinct), not the {len(expected)} listed at once, in order", expected=expected,
+           actual=ids)
+
+
+def walk_skip(api: Api) -> None:
+    _walk(api, _clause(api, "walk"), "skip")
+
+
+def walk_page(api: Api) -> None:
+    _walk(api, _clause(api, "page"), "page")
+
+
+def skip_wins(api: Api) -> None:
+    """``skip`` and ``page`` pointing at different pages: the answer is the page ``skip`` alone gives."""
+    p = _table(api)
+    clause = _clause(api, "skip_wins")
+    api.verifies(clause)
+    _everything(api)
+    size = p["page_size"]
+    alone = {p["limit"]: size, p["skip"]: size}
+    want = [i.get("id") for i in _items(api, api.get(p["list"], params=alone), clause, f"GET {p['list']} {alone}")]
+    params = {**alone, p["page"]: p.get("first_page", 0)}
+    ex = api.get(p["list"], params=params)
+    page = _items(api, ex, clause, f"GET {p['list']} {params}")
+    expect([i.get("id") for i in page] == want, clause, f"with {params} the page is not the one skip alone gives",
+           ex, expected=want, actual=[i.get("id") for i in page])
+
+
+def headers_agree(api: Api, paths: list[str]) -> None:
+    """On each list (one nobody writes to meanwhile): every header present and matching the request and body."""
+    p = _table(api)
+    clause = _clause(api, "headers")
+    api.verifies(clause)
+    names = p["headers"]
+    expect(len(paths) > 0, clause, "no list to look at")
+    for path in paths:
+        total = len(_items(api, api.get(path), clause, f"GET {path}"))
+        for params in ({}, {p["limit"]: 2, p["skip"]: 2}):
+            ex = api.get(path, params=params)
+            page = _items(api, ex, clause, f"GET {path} {params}")
+            got = {role: ex.headers.get(name) for role, name in names.items()}
+            missing = [names[r] for r, v in got.items() if v is None]
+            expect(not missing, clause, f"GET {path} {params} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
+            limit = params.get(p["limit"], p.get("default_limit", total))
+            skip = params.get(p["skip"], 0)
+            want = {"limit": limit, "skip": skip, "total": total}
+            have = {"limit": _number(got["limit"]), "skip": _number(got["skip"]), "total": _number(got["total"])}
+            expect(have == want, clause, f"GET {path} {params}: the pagination headers say {got}", ex,
+                   expected=want, actual=got)
+            _page_header(api, ex, got["page"], skip, limit)
+            expect(len(page) == max(0, min(limit, total - skip)), clause, f"GET {path} {params} holds {len(page)} "
+                   "items", ex, actual=len(page))
+
+
+def headers_on_lists(api: Api, paths: list[str]) -> None:
+    """On lists others may write to meanwhile: every header present, and limit, skip and page as requested
+    (the total is only compared where nobody writes, :func:`headers_agree`)."""
+    p = _table(api)
+    clause = _clause(api, "headers")
+    api.verifies(clause)
+    names = p["headers"]
+    expect(len(paths) > 0, clause, "no list to look at")
+    for path in paths:
+        params = {p["limit"]: 3, p["skip"]: 3}
+        ex = api.get(path, params=params)
+        expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path} {params}")
+        got = {role: ex.headers.get(name) for role, name in names.items()}
+        missing = [names[r] for r, v in got.items() if v is None]
+        expect(not missing, clause, f"GET {path} {params} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
+        want = {"limit": "3", "skip": "3"}
+        have = {"limit": got["limit"], "skip": got["skip"]}
+        expect(have == want, clause, f"GET {path} {params}: the pagination headers say {got}", ex, expected=want,
+               actual=got)
+        _page_header(api, ex, got["page"], 3, 3)
+        expect(_number(got["total"]) is not None, clause, f"GET {path}: {names['total']} is {got['total']!r}, "
+               "not a number", ex, actual=got["total"])
+
+
+def _page_header(api: Api, ex: Exchange, value: str | None, skip: int, limit: int) -> None:
+    """The page header is ``skip / limit`` counted from ``first_page``: that numbering is the page clause's
+    (assumed), so a target that counts otherwise differs there, not on the documented headers clause."""
+    p = _table(api)
+    clause = _clause(api, "page")
+    api.verifies(clause)
+    want = skip / limit + p.get("first_page", 0) if limit else p.get("first_page", 0)
+    expect(_number(value) == want, clause, f"{p['headers']['page']} is {value!r} for skip {skip} and limit {limit}",
+           ex, expected=want, actual=value)
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

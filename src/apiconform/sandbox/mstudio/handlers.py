@@ -1,0 +1,271 @@
+"""The endpoints the sandbox serves, by method and path (all under /v2).
+
+Writes validate their body against the request schema extracted from the official document
+(schemas/mstudio/*.create.json, *.update.json) and refuse with 400 commons.ValidationErrors, one
+entry per problem with the JS property path the spec describes (".roles") and the keyword as type.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from starlette.requests import Request
+from starlette.responses import Response
+
+from apiconform.contract.schemas import load_schema
+from apiconform.sandbox import offset
+from apiconform.sandbox.events import Events
+from apiconform.sandbox.mstudio import store as st
+from apiconform.sandbox.mstudio.errors import ApiError, empty, forbidden, invalid, json_response, not_found
+
+NEW_PATH = "/v2/users/self/api-tokens"
+PROJECT_LIMIT = 10000  # the spec's default limit of project-list-projects
+
+
+@dataclass
+class Ctx:
+    request: Request
+    store: st.Store
+    events: Events
+    faults: frozenset[str]
+    token: st.Record  # the authenticated token
+
+    def has(self, fault: str) -> bool:
+        return fault in self.faults
+
+
+@cache
+def _validator(name: str, loosen: tuple[str, ...]) -> Draft202012Validator:
+    schema = copy.deepcopy(load_schema("mstudio", name))
+    for keyword in loosen:  # a fault that drops one constraint
+        schema.get("properties", {}).get("roles", {}).pop(keyword, None)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+async def _body(ctx: Ctx, schema: str) -> dict[str, Any]:
+    raw = await ctx.request.body()
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw.strip() else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise invalid([{"message": "body is not valid JSON", "path": "", "type": "parse"}]) from None
+    loosen = ("uniqueItems",) if ctx.has("roles-duplicates-accepted") else ()
+    found = sorted(_validator(schema, loosen).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if found:
+        if ctx.has("invalid-answers-403"):
+            raise forbidden("request refused")
+        problems = []
+        for err in found:
+            path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+            if err.validator == "required":
+                path += "." + str(err.message.split("'")[1])
+            problems.append({"message": err.message, "path": path, "type": str(err.validator)})
+        raise invalid(problems)
+    return data
+
+
+def _visible(ctx: Ctx, record: st.Record, what: str) -> st.Record:
+    """A record the read models know already; inside the lag the documented 403 or 404."""
+    if not ctx.events.applied(record.get("event")):
+        status = ctx.events.lag_status(404)
+        raise ApiError(status, {400: "ValidationError", 403: "Forbidden"}.get(status, "NotFound"),
+                       f"{what} not found", [] if status == 400 else None)
+    return record
+
+
+def _mutated(ctx: Ctx, status: int = 204, data: Any = None) -> tuple[str, Response]:
+    event = ctx.events.emit()
+    headers = ctx.events.mutation_headers(event)
+    if data is None:
+        return event, empty(status, headers)
+    return event, json_response(data, ctx.faults, status, headers)
+
+
+def _page(ctx: Ctx, items: list[Any], default: int | None) -> tuple[list[Any], dict[str, str]]:
+    try:
+        page = offset.paginate(items, ctx.request.query_params, default, ctx.faults)
+    except offset.PageError as exc:
+        raise invalid([{"message": str(exc), "path": f".{exc.param}", "type": "type"}]) from None
+    return page.items, page.headers
+
+
+# -- users ----------------------------------------------------------------------------
+def get_user(ctx: Ctx, user_id: str) -> Response:
+    if user_id not in ("self", ctx.store.user["userId"]):
+        raise forbidden("permission denied for this user")
+    return json_response(ctx.store.user, ctx.faults)
+
+
+def session_status(ctx: Ctx) -> Response:
+    user = ctx.store.user["userId"]
+    if ctx.has("session-user-mismatch"):
+        user = ctx.token["apiTokenId"]
+    return json_response({"userId": user, "tokenId": ctx.token["apiTokenId"], "isImpersonated": False,
+                          "isEmployee": False}, ctx.faults)
+
+
+# -- api tokens -----------------------------------------------------------------------
+async def create_token(ctx: Ctx) -> Response:
+    data = await _body(ctx, "api-token.create.json")
+    expires = None if ctx.has("expiry-dropped") else data.get("expiresAt")
+    record = ctx.store.add_token(data["description"], data["roles"], expires)
+    event, response = _mutated(ctx, 201, {"token": record["secret"] if not ctx.has("created-token-unusable")
+                                          else st.new_secret(record["apiTokenId"])})
+    record["event"] = event
+    return response
+
+
+def _token_view(ctx: Ctx, record: st.Record) -> st.Record:
+    view = st.token_view(record)
+    if ctx.has("token-roles-string"):
+        view["roles"] = ",".join(view["roles"])
+    return view
+
+
+def list_tokens(ctx: Ctx) -> Response:
+    visible = [r for r in ctx.store.tokens.values() if ctx.events.applied(r.get("event"))]
+    items, headers = _page(ctx, visible, None)
+    views = [_token_view(ctx, r) | ({"token": r["secret"]} if ctx.has("token-secret-listed") else {}) for r in items]
+    return json_response(views, ctx.faults, headers=headers)
+
+
+def _token(ctx: Ctx, ident: str) -> st.Record:
+    record = ctx.store.tokens.get(ident)
+    if record is None:
+        if ctx.has("unknown-id-400"):
+            raise invalid([{"message": "no such ApiToken", "path": ".apiTokenId", "type": "notFound"}])
+        raise not_found("ApiToken")
+    return _visible(ctx, record, "ApiToken")
+
+
+def get_token(ctx: Ctx, ident: str) -> Response:
+    view = _token_view(ctx, _token(ctx, ident))
+    if ctx.has("token-secret-in-get"):
+        view["token"] = ctx.store.tokens[ident]["secret"]
+    return json_response(view, ctx.faults)
+
+
+async def edit_token(ctx: Ctx, ident: str) -> Response:
+    record = _token(ctx, ident)
+    data = await _body(ctx, "api-token.update.json")
+    if not ctx.has("token-edit-ignored"):
+        record["description"] = data["description"]
+        if "expiresAt" in data:
+            record["expiresAt"] = data["expiresAt"]
+    record["event"], response = _mutated(ctx)  # the read models lag behind an edit too
+    return response
+
+
+def delete_token(ctx: Ctx, ident: str) -> Response:
+    record = _token(ctx, ident)
+    if ctx.has("token-delete-keeps"):
+        record["revoked"] = True  # no longer authenticates, but stays listed and readable
+    else:
+        del ctx.store.tokens[ident]
+    return _mutated(ctx)[1]
+
+
+def redirect(ctx: Ctx) -> Response:
+    """The deprecated /v2/signup/token/api: 308 to the new path, same method and body."""
+    headers = {} if ctx.has("redirect-without-location") else {"location": NEW_PATH}
+    return empty(308, headers)
+
+
+# -- ssh keys -------------------------------------------------------------------------
+async def create_ssh_key(ctx: Ctx) -> Response:
+    data = await _body(ctx, "ssh-key.create.json")
+    expires = None if ctx.has("expiry-dropped") else data.get("expiresAt")
+    event = ctx.events.emit()
+    ctx.store.add_ssh_key(data["publicKey"], expires, event)
+    return json_response({}, ctx.faults, 201, ctx.events.mutation_headers(event))
+
+
+def list_ssh_keys(ctx: Ctx) -> Response:
+    visible = [r for r in ctx.store.ssh_keys.values() if ctx.events.applied(r.get("event"))]
+    items, headers = _page(ctx, visible, None)
+    views = [st.ssh_view(r) for r in items]
+    return json_response(views if ctx.has("ssh-list-unwrapped") else {"sshKeys": views}, ctx.faults, headers=headers)
+
+
+def _ssh_key(ctx: Ctx, ident: str) -> st.Record:
+    record = ctx.store.ssh_keys.get(ident)
+    if record is None:
+        if ctx.has("unknown-id-400"):
+            raise invalid([{"message": "no such ssh-key", "path": ".sshKeyId", "type": "notFound"}])
+        if ctx.has("unknown-id-500"):
+            raise ApiError(500, "InternalServerError", "Something went wrong")
+        raise not_found("SshKey")
+    return _visible(ctx, record, "SshKey")
+
+
+def get_ssh_key(ctx: Ctx, ident: str) -> Response:
+    return json_response({"sshKey": st.ssh_view(_ssh_key(ctx, ident))}, ctx.faults)
+
+
+async def edit_ssh_key(ctx: Ctx, ident: str) -> Response:
+    record = _ssh_key(ctx, ident)
+    data = await _body(ctx, "ssh-key.update.json")
+    if not ctx.has("ssh-edit-ignored"):
+        record["comment"] = data["comment"]
+        if "expiresAt" in data:
+            record["expiresAt"] = data["expiresAt"]
+    record["event"], response = _mutated(ctx)  # the read models lag behind an edit too
+    return response
+
+
+def delete_ssh_key(ctx: Ctx, ident: str) -> Response:
+    _ssh_key(ctx, ident)
+    del ctx.store.ssh_keys[ident]
+    return _mutated(ctx)[1]
+
+
+# -- projects -------------------------------------------------------------------------
+def list_projects(ctx: Ctx) -> Response:
+    items, headers = _page(ctx, ctx.store.projects, PROJECT_LIMIT)
+    return json_response([st.project_list_item(p) for p in items], ctx.faults, headers=headers)
+
+
+def get_project(ctx: Ctx, ident: str) -> Response:
+    found = next((p for p in ctx.store.projects if p["id"] == ident), None)
+    if found is None or ctx.has("project-get-403"):
+        raise forbidden("permission denied for this project")  # the spec declares 403, no 404 (§10.4)
+    return json_response(st.project_view(found), ctx.faults)
+
+
+async def dispatch(ctx: Ctx, method: str, segments: list[str]) -> Response:
+    """``segments`` after ``v2``."""
+    match (method, segments):
+        case ("GET", ["users", "self", "sessions", "current", "status"]):
+            return session_status(ctx)
+        case ("GET", ["users", user_id]):
+            return get_user(ctx, user_id)
+        case ("POST", ["users", "self", "api-tokens"]):
+            return await create_token(ctx)
+        case ("GET", ["users", "self", "api-tokens"]):
+            return list_tokens(ctx)
+        case ("GET", ["users", "self", "api-tokens", ident]):
+            return get_token(ctx, ident)
+        case ("PUT", ["users", "self", "api-tokens", ident]):
+            return await edit_token(ctx, ident)
+        case ("DELETE", ["users", "self", "api-tokens", ident]):
+            return delete_token(ctx, ident)
+        case ("GET" | "POST", ["signup", "token", "api"]):
+            return redirect(ctx)
+        case ("POST", ["users", "self", "ssh-keys"]):
+            return await create_ssh_key(ctx)
+        case ("GET", ["users", "self", "ssh-keys"]):
+            return list_ssh_keys(ctx)
+        case ("GET", ["users", "self", "ssh-keys", ident]):
+            return get_ssh_key(ctx, ident)
+        case ("PUT", ["users", "self", "ssh-keys", ident]):
+            return await edit_ssh_key(ctx, ident)
+        case ("DELETE", ["users", "self", "ssh-keys", ident]):
+            return delete_ssh_key(ctx, ident)
+        case ("GET", ["projects"]):
+            return list_projects(ctx)
+        case ("GET", ["projects", ident]):
+            return get_project(ctx, ident)
+    raise not_found("route")

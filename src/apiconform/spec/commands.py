@@ -1,0 +1,46 @@
+"""The ``apiconform spec extract`` and ``apiconform spec-diff`` commands."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from apiconform.contract.model import ContractError, read_toml
+from apiconform.paths import contract_path, project_root, schemas_dir
+from apiconform.spec import diff, extract
+from apiconform.spec.openapi import SpecError
+
+
+def spec_table(provider: str) -> dict:
+    table = read_toml(contract_path(provider), ContractError, "contract").get("spec")
+    if not table:
+        raise ContractError(f"{contract_path(provider)}: no [spec] table: the provider has no OpenAPI document")
+    return table
+
+
+def run_extract(provider: str, document: str | None) -> int:
+    try:
+        table = spec_table(provider)
+        path = Path(document) if document else (project_root() / table["document"]).resolve()
+        start = time.perf_counter()
+        result = extract.write(schemas_dir(provider), table, path)
+    except (ContractError, SpecError) as exc:
+        print(f"apiconform: {exc}", file=sys.stderr)
+        return 2
+    took = time.perf_counter() - start
+    print(f"{provider}: {len(result.operations)} operations and {len(result.schemas)} schemas from {path.name} "
+          f"(sha256 {result.sha256[:12]}…) into {schemas_dir(provider)} in {took:.2f} s")
+    return 0
+
+
+def run_diff(old: str, new: str, provider: str, markdown: str | None, fail_on: str) -> int:
+    try:
+        table = spec_table(provider)
+        report = diff.diff_documents(Path(old), Path(new), table)
+    except (ContractError, SpecError) as exc:
+        print(f"apiconform: {exc}", file=sys.stderr)
+        return 2
+    print(diff.render_text(report))
+    if markdown:
+        Path(markdown).write_text(diff.render_markdown(report), encoding="utf-8")
+    return diff.exit_status(report, fail_on)
