@@ -38,7 +38,7 @@ def clause(api: Api, check: str) -> str:
 def mutation(api: Api, ex: Exchange, what: str = "") -> str:
     """The event id a successful mutation answered (the etag clause), for the reads that follow it."""
     t = table(api)
-    name = t.get("etag", "etag")
+    name = t.get("event_header", "etag")
     value = ex.headers.get(name, "")
     expect(bool(EVENT_ID.fullmatch(value.strip())), t["clauses"]["etag"], f"{what or ex.method + ' ' + ex.url}: "
            f"answered {ex.status} with {name}: {value!r}, not an event id", ex, expected="a decimal event id",
@@ -47,7 +47,7 @@ def mutation(api: Api, ex: Exchange, what: str = "") -> str:
 
 
 def wait_headers(api: Api, event: str) -> dict[str, str]:
-    return {table(api).get("wait", "if-event-reached"): event}
+    return {table(api).get("wait_header", "if-event-reached"): event}
 
 
 def read_after(api: Api, path: str, event: str, **kw: Any) -> Exchange:
@@ -60,7 +60,7 @@ def no_event_on_reads(api: Api, paths: list[str]) -> None:
     c = clause(api, "no_etag_on_get")
     api.verifies(c)
     expect(len(paths) > 0, c, "no read to look at")
-    name = table(api).get("etag", "etag")
+    name = table(api).get("event_header", "etag")
     for path in paths:  # whatever the status: an error answer with an event id misleads a client just the same
         ex = api.get(path)
         expect(name not in ex.headers, c, f"GET {path} answered {name}: {ex.headers.get(name)!r}", ex,
