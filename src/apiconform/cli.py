@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                                "operations; exit 1 on a breaking change (see docs/spec.md)")
     spec_diff.add_argument("old")
     spec_diff.add_argument("new")
-    spec_diff.add_argument("--provider", default="mstudio", help="whose covered operations (default: mstudio)")
+    spec_diff.add_argument("--provider", help="whose covered operations (default: the one provider whose contract "
+                           "has a [spec] table)")
     spec_diff.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
     spec_diff.add_argument("--fail-on", choices=["breaking", "any", "never"], default="breaking",
                            help="exit 1 on a breaking change (default), on any change, or never")

@@ -52,7 +52,8 @@ CONTRACT_KEYS: dict[str, Any] = {
     "soft_delete": {"resource", "field", "active", "deleted", "clause"},
     "secrets": ({"name", "method", "path", "field"},),
     "spec": {"document", "source", "licence", "versions", "operations", "schemas", "clause", "clauses"},
-    "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status", "clauses"},
+    "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
+                    "clauses"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }

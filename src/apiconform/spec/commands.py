@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from apiconform.contract.model import ContractError, read_toml
-from apiconform.paths import contract_path, project_root, schemas_dir
+from apiconform.paths import contract_path, project_root, providers, schemas_dir
 from apiconform.spec import diff, extract
 from apiconform.spec.openapi import SpecError
 
@@ -33,9 +33,18 @@ def run_extract(provider: str, document: str | None) -> int:
     return 0
 
 
-def run_diff(old: str, new: str, provider: str, markdown: str | None, fail_on: str) -> int:
+def spec_provider() -> str:
+    """The provider ``spec-diff`` means when none is named: the only one whose contract has a [spec] table."""
+    found = [p for p in providers() if read_toml(contract_path(p), ContractError, "contract").get("spec")]
+    if len(found) != 1:
+        raise ContractError(f"name the provider with --provider: {len(found)} contracts have a [spec] table "
+                            f"({', '.join(found) or 'none'})")
+    return found[0]
+
+
+def run_diff(old: str, new: str, provider: str | None, markdown: str | None, fail_on: str) -> int:
     try:
-        table = spec_table(provider)
+        table = spec_table(provider or spec_provider())
         report = diff.diff_documents(Path(old), Path(new), table)
     except (ContractError, SpecError) as exc:
         print(f"apiconform: {exc}", file=sys.stderr)
