@@ -51,5 +51,6 @@ def run_diff(old: str, new: str, provider: str | None, markdown: str | None, fai
         return 2
     print(diff.render_text(report))
     if markdown:
+        Path(markdown).parent.mkdir(parents=True, exist_ok=True)
         Path(markdown).write_text(diff.render_markdown(report), encoding="utf-8")
     return diff.exit_status(report, fail_on)
