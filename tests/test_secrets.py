@@ -8,7 +8,8 @@ it names. Then every file the run left (cassettes, reports, the pytest log file 
 pytest output are searched for every canary: raw, base64, percent-encoded and ``+``-encoded,
 and the base64 of every basic-auth pair. Secrets the API hands out during a run (a token it
 creates) are the contract's to declare: any table entry with ``secret = true`` and a ``shape``
-is searched for by its shape, as the leak gate does.
+is searched for by its shape, as the leak gate does, and must have been handed out (its scrubbed
+stand-in is in a cassette); a webhook signing key (``[webhooks] key``) must have signed a verified delivery.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import pytest
 
 from apiconform.contract.model import Contract, load_contract
 from apiconform.paths import contract_path
-from apiconform.record.scrub import REDACTED
+from apiconform.record.scrub import REDACTED, stand_in
 from apiconform.sandbox import PROVIDERS, load_provider
 from apiconform.sandbox.runner import start_sandbox
 
@@ -91,6 +92,12 @@ def test_no_canary_lands_anywhere(provider, tmp_path, suite_run):
     shaped = [(where, m.group(0)[:12]) for where, text in places.items() for shape in handed_out_shapes(contract.raw)
               for m in shape.finditer(text) if REDACTED not in m.group(0)]
     assert not shaped, shaped
+    # The canaries were there to find: each secret the API hands out (mStudio's created token) was handed out
+    # in this run and scrubbed, and the webhook signing key (Hive's API token) signed deliveries that verified.
+    recorded = "".join(text for where, text in places.items() if where.endswith(".yaml"))
+    assert all(stand_in(s["name"]) in recorded for s in contract.raw.get("secrets", [])), contract.raw["secrets"]
+    hooks = contract.raw.get("webhooks")
+    assert not hooks or (hooks["clauses"]["signature"] in proven and hooks["key"] in forms.values()), hooks
 
 
 def test_the_search_knows_every_form():

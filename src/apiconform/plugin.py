@@ -21,7 +21,7 @@ from apiconform import teardown
 from apiconform.contract import deviations
 from apiconform.contract.deviations import DeviationsError, load_deviations
 from apiconform.contract.model import Contract, ContractError, suite_contract
-from apiconform.http import rate
+from apiconform.http import rate, writes
 from apiconform.http.client import Api, Target
 from apiconform.http.targets import (
     RUN_DIR_ENV,
@@ -232,6 +232,14 @@ _api_key = pytest.StashKey[Api]()
 _age_key = pytest.StashKey[str]()
 _recorded_from_key = pytest.StashKey[str]()
 _call_passed_key = pytest.StashKey[bool]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    writes.raise_if_swallowed()  # a SIGINT/SIGTERM lost in a gc callback still stops the run
+
+
+def pytest_keyboard_interrupt(excinfo: Any) -> None:
+    writes.delivered()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -50,13 +50,13 @@ def create(api: Api, res: Resource, attrs: dict[str, Any], *, fmt: str | None = 
     ident = _ident(api, res, item)
     if ident is None:
         violation(clause, f"created {res.name} carries no valid id", ex, actual=ex.text[:200])
-    _track(api, "created", res, ident)
+    note_write(api, "created", res, ident)
     return ident, item, ex
 
 
-def _track(api: Api, event: str, res: Resource, ident: Ident) -> None:
+def note_write(api: Api, event: str, res: Resource, ident: Ident) -> None:
     """On a real account, note what this run made and removed: the run cleans up what is left (http/writes.py)."""
-    if api.target.kind == "url":
+    if api.target.kind == "url" and res.deletable:
         writes.note(os.environ.get(RUN_DIR_ENV), event, writes.entry(api, res.name, res.path, ident, res.unlock))
 
 
@@ -84,7 +84,7 @@ def discard(api: Api, res: Resource, ident: Ident) -> None:
             api.patch(f"{res.path}/{ident}", res.wrap(dict(res.unlock)), invariants=False)
         ex = api.delete(f"{res.path}/{ident}", invariants=False)
         if ex.status < 300 or ex.status == api.contract.writes.get("missing_status", 404):
-            _track(api, "removed", res, ident)
+            note_write(api, "removed", res, ident)
     except HarnessError as exc:
         if in_flight is None:
             raise

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from apiconform.checks import consistency, payloads
-from apiconform.checks.common import as_credential, resource, sample
+from apiconform.checks.common import as_credential, note_write, resource, sample
 from apiconform.checks.expect import body_data, expect, expect_error, expect_status, violation
 from apiconform.checks.generate import breaks_only, invalid_payload, valid_payloads
 from apiconform.contract.model import InvalidPayload, Resource
@@ -33,8 +33,7 @@ def listed(api: Api, res: Resource, clause: str, event: str | None = None) -> li
     ex = consistency.read_after(api, res.path, event) if event else api.get(res.path)
     expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {res.path}")
     data = body_data(ex, clause)
-    items = data.get(res.list_key) if res.list_key and isinstance(data, dict) else data
-    items = [] if items is None and res.list_key else items  # the spec lets an empty {sshKeys} leave it out
+    items = api.contract.list_records(res, data)
     expect(isinstance(items, list) and all(isinstance(i, dict) for i in items), clause,
            f"GET {res.path} is not a list of {res.name}", ex, actual=ex.text[:200])
     return items
@@ -61,7 +60,9 @@ def create(api: Api, res: Resource, attrs: dict[str, Any], clause: str, **kw: An
         violation(consistency.clause(api, "read_your_write"), f"the {res.name} created with {attrs!r} is not "
                   f"listed by a read waiting for its event {event}", ex, expected=attrs,
                   actual=[r.get(res.find_by) for r in new])
-    return str(found[0][res.id_field]), found[0]
+    ident = str(found[0][res.id_field])
+    note_write(api, "created", res, ident)  # the answer named no id, so the client's ledger could not
+    return ident, found[0]
 
 
 def read(api: Api, res: Resource, ident: str, event: str | None, clause: str) -> dict[str, Any]:

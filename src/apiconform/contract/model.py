@@ -42,7 +42,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "roles": ({"writes", "status", "error", "reads"},),
     "resources": ({"path", "schema", "root", "create_schema", "update_schema", "singleton", "read_only",
                    "archived_list", "unlock", "lock", "unknown_id", "sample", "unique", "id_field", "item_key",
-                   "list_key", "find_by", "update_method"},),
+                   "list_key", "find_by", "update_method", "deletable"},),
     "rate_limit": {"limit", "window", "status", "headers", "values", "error", "clauses"},
     "invalid_payloads": ({"resource", "constraint", "status", "clause", "error", "constraint_clause", "action",
                           "message"},),
@@ -116,6 +116,7 @@ class Resource:
     list_key: str = ""  # a list travels as {list_key: [...]} (mStudio's {sshKeys}); "" a bare array
     find_by: str = ""  # a create that answers no id: the record field whose value the payload carries
     update_method: str = "PATCH"  # PUT where the API edits with PUT (mStudio)
+    deletable: bool = True  # False where the API cannot remove a record (Hive v1's orders): no cleanup is owed
 
     def wrap(self, attrs: Any) -> Any:
         """A request body: the attributes, under the root if the resource has one."""
@@ -242,6 +243,15 @@ class Contract:
     def lists(self) -> dict[str, Any]:
         """How a list travels: ``{}`` for a bare array, else its envelope (items, more, marker)."""
         return self.raw.get("lists", {})
+
+    def list_records(self, res: Resource, data: Any) -> Any:
+        """A decoded JSON list's records: under the resource's ``list_key`` (absent: none, as mStudio's spec
+        allows), else the contract's ``[lists]`` envelope or the bare array, each unwrapped from its root."""
+        if res.list_key:
+            items = data.get(res.list_key) if isinstance(data, dict) else data
+            return [] if items is None else items
+        entries = self.list_entries(data) if not self.lists or isinstance(data, dict) else None
+        return [res.unwrap(entry) for entry in entries] if isinstance(entries, list) else entries
 
     def list_entries(self, data: Any) -> Any:
         """The entries of a decoded JSON list: the array itself, or the items of its envelope."""

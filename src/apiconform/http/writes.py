@@ -6,7 +6,9 @@
   wanted to write ends as ``skip`` saying why, and no check needs to know which of its requests
   write.
 - **The ledger.** On a URL target the client notes every resource a POST to a resource's path
-  created (the id in its answer) and every DELETE that removed one (:func:`track`), whichever check
+  created (the id in its answer), every record a bulk upsert (``[upsert]``) answered, and every
+  DELETE that removed one (:func:`track`), except for a resource the API cannot delete
+  (``deletable = false``), whichever check
   sent it, each as one fsynced JSON line in ``$RUN_DIR/ledger/<pid>.jsonl`` (so a worker killed
   mid-check leaves the line behind). SIGINT and SIGTERM wait while a write and its line are under
   way (:func:`uninterrupted`): an interrupt between a POST and its answer would leave a resource
@@ -28,6 +30,7 @@ import pytest
 from apiconform.verdict import HarnessError
 
 if TYPE_CHECKING:
+    from apiconform.contract.model import Resource
     from apiconform.http.client import Api
     from apiconform.http.exchange import Exchange
 
@@ -48,15 +51,30 @@ def guard(allowed: bool, method: str, where: str) -> None:
                                f"create, change and delete data there", _use_item_location=True)
 
 
-_held = {"depth": 0, "pending": False}
+_held = {"depth": 0, "pending": False, "undelivered": False}
 
 
 def interrupt(*_: object) -> None:
     """SIGINT/SIGTERM (``teardown.on_sigterm_interrupt``): KeyboardInterrupt, held while a write is noted."""
+    _held["undelivered"] = True  # until pytest reports it (:func:`delivered`), see :func:`raise_if_swallowed`
     if _held["depth"]:
         _held["pending"] = True
         return
     raise KeyboardInterrupt
+
+
+def delivered() -> None:
+    """pytest has caught the interrupt (``pytest_keyboard_interrupt``): the run is unwinding."""
+    _held["undelivered"] = False
+
+
+def raise_if_swallowed() -> None:
+    """Before a check: an interrupt that never reached pytest is raised again. Python ignores an exception
+    raised inside a gc callback or ``__del__`` (Hypothesis has one), so a signal that lands there would
+    otherwise be lost and the run would go on to its end."""
+    if _held["undelivered"]:
+        _held["undelivered"] = False
+        raise KeyboardInterrupt
 
 
 @contextmanager
@@ -77,21 +95,41 @@ def track(api: Api, method: str, path: str, exchange: Exchange) -> None:
     if api.target.kind != "url" or method not in ("POST", "DELETE"):
         return
     path = path.strip("/")
+    up = api.contract.raw.get("upsert")
+    if method == "POST" and up and path == up["path"].strip("/") and exchange.status < 300:
+        _upserted(api, api.contract.resources[up["resource"]], exchange)
+        return
     for res in api.contract.resources.values():
+        if not res.deletable:  # nothing a cleanup could do (Hive v1's orders)
+            continue
         base = res.path.strip("/")
         if method == "POST" and path == base and exchange.status < 300:
             try:
                 item = res.unwrap(exchange.data())
             except ValueError:
                 return
-            if isinstance(item, dict) and item.get("id") is not None:
-                note(os.environ.get(RUN_DIR_ENV), "created", entry(api, res.name, base, item["id"], res.unlock))
+            if isinstance(item, dict) and item.get(res.id_field) is not None:
+                note(os.environ.get(RUN_DIR_ENV), "created", entry(api, res.name, base, item[res.id_field],
+                                                                   res.unlock))
             return
         ident = path[len(base) + 1:] if path.startswith(base + "/") else ""
         if method == "DELETE" and ident and "/" not in ident:
             if exchange.status < 300 or exchange.status == api.contract.writes.get("missing_status", 404):
                 note(os.environ.get(RUN_DIR_ENV), "removed", entry(api, res.name, base, ident, res.unlock))
             return
+
+
+def _upserted(api: Api, res: Resource, exchange: Exchange) -> None:
+    """Note every record in a bulk upsert's answer (``[upsert]``): the checks upsert only keys of their own."""
+    try:
+        data = exchange.data()
+    except ValueError:
+        return
+    records = data.get(api.contract.lists.get("items", "")) if isinstance(data, dict) else None
+    for item in records if isinstance(records, list) and res.deletable else ():
+        if isinstance(item, dict) and item.get(res.id_field) is not None:
+            note(os.environ.get(RUN_DIR_ENV), "created",
+                 entry(api, res.name, res.path.strip("/"), item[res.id_field], res.unlock))
 
 
 def _ledger_file(run_dir: str | None) -> Path | None:

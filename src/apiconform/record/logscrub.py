@@ -5,7 +5,9 @@ interactions (bodies that echo a credential, such as mite's e-mail address) befo
 record hooks run. A log handler's filter would only cover the handlers that exist when it is
 added, and pytest adds its own per test; so the log record factory itself scrubs: every record
 made in this process, from any logger, carries its message (arguments merged) and its
-traceback already run through the run's scrubbers.
+traceback already run through the run's scrubbers. vcrpy logs an interaction before the recorder's
+hook learns a secret its response hands out (mStudio's created token), so anything still shaped like
+a credential is blotted out too (``Scrubber.blot``).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def install(scrubbers: Callable[[], Iterable[Scrubber]]) -> None:
 
     def scrub(text: str) -> str:
         for scrubber in scrubbers():
-            text = scrubber.text(text)
+            text = scrubber.blot(text)
         return text
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:

@@ -36,6 +36,11 @@ class HandedOut:
     field: str
 
 
+def stand_in(name: str) -> str:
+    """What a secret the API hands out (``[[secrets]]`` ``name``) becomes once scrubbed."""
+    return f"{REDACTED}-{name.replace(' ', '-')}"
+
+
 class Scrubber:
     """Knows the run's secrets and the headers and parameters that carry credentials."""
 
@@ -68,7 +73,7 @@ class Scrubber:
         if value and len(value) >= 4 and not value.startswith(REDACTED):
             for form in {value, quote(value, safe=""), quote_plus(value)}:
                 self.names[form] = name
-                self._stand_in[form] = f"{REDACTED}-{name.replace(' ', '-')}"
+                self._stand_in[form] = stand_in(name)
             self._forms = sorted(self.names, key=len, reverse=True)
 
     def learn_from(self, method: str, url: str, body: bytes | str | None) -> None:
@@ -90,6 +95,11 @@ class Scrubber:
             if form in value:
                 value = value.replace(form, self._stand_in.get(form, REDACTED))
         return value
+
+    def blot(self, value: str) -> str:
+        """``text``, and whatever is still shaped like a credential replaced too: for log lines, which vcrpy
+        writes before the recorder's hook has learnt a secret the response hands out."""
+        return self.shapes.sub(lambda m: m.group(0) if REDACTED in m.group(0) else REDACTED, self.text(value))
 
     def header_value(self, name: str, value: str) -> str:
         return REDACTED if name.lower() in self.headers else self.text(value)

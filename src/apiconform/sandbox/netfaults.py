@@ -3,7 +3,7 @@
 The sandboxes' faults break a contract clause; these break the wire, which must never become a
 contract ``fail`` (``tests/test_netfaults.py``). The proxy terminates TLS with a throw-away CA of
 its own (trust it with ``--ca-bundle``), forwards one request per connection to the upstream
-(``Connection: close`` both ways, the upstream's base URL rewritten to the proxy's in headers and
+(``Connection: close`` both ways, the upstream's origin rewritten to the proxy's in headers and
 bodies, as a reverse proxy does), and on each connection, with probability ``rate``, does one of:
 
 - ``reset``: reads the request, then resets the connection (RST) without forwarding it;
@@ -63,7 +63,8 @@ class Proxy:
 
     def __init__(self, upstream: str, upstream_ca: str, settings: Settings, tls_dir: Path) -> None:
         parts = urlsplit(upstream)
-        self.upstream = upstream.rstrip("/")
+        self.upstream = f"{parts.scheme}://{parts.netloc}"  # the origin: a request's path goes through as sent
+        self.base_path = parts.path.rstrip("/")  # e.g. Hive's /merchant_api/v1, kept in the proxy's base URL
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 443
         self.upstream_ssl = ssl.create_default_context(cafile=upstream_ca)
         self.tls = make_tls(tls_dir)
@@ -76,8 +77,13 @@ class Proxy:
         self.refusing = False
 
     @property
-    def base_url(self) -> str:
+    def origin(self) -> str:
         return f"https://127.0.0.1:{self.listen_port}"
+
+    @property
+    def base_url(self) -> str:
+        """The upstream's base URL as seen through the proxy: its path below the proxy's origin."""
+        return self.origin + self.base_path
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port, ssl=self.server_ssl,
@@ -160,9 +166,9 @@ class Proxy:
         return self._rewrite(answer, request.split(b" ", 1)[0])
 
     def _rewrite(self, answer: bytes, method: bytes) -> bytes:
-        """The upstream's base URL as the proxy's, Content-Length to match, Connection: close."""
+        """The upstream's origin as the proxy's, Content-Length to match, Connection: close."""
         head, _, body = answer.partition(b"\r\n\r\n")
-        old, new = self.upstream.encode(), self.base_url.encode()
+        old, new = self.upstream.encode(), self.origin.encode()
         head, rewritten = _close_header(head.replace(old, new) + b"\r\n\r\n"), body.replace(old, new)
         if rewritten != body and method != b"HEAD":
             head = re.sub(rb"(?im)^content-length:[^\r\n]*", b"Content-Length: %d" % len(rewritten), head)
