@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: `-p no:xdist` runs must still load this conftest
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto`` starts two workers per core for this test tree.
 
