@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from apiconform.http.rate import budget
 from apiconform.verdict import HarnessError
 
 if TYPE_CHECKING:
@@ -184,13 +186,28 @@ def clean(entries: Iterable[dict[str, Any]], api_for: Any) -> list[dict[str, Any
             api: Api = api_for(e["provider"], e["base_url"])
             if e.get("unlock"):
                 api.patch(e["path"], _wrap(api, e), invariants=False)
-            ex = api.delete(e["path"], invariants=False)
+            ex = _delete(api, e["path"])
             missing = api.contract.writes.get("missing_status", 404)
             if ex.status >= 300 and ex.status != missing:
                 raise HarnessError(f"DELETE {e['path']} answered {ex.status}")
         except (HarnessError, KeyError) as exc:
             left.append({**e, "why": str(exc)[:300]})
     return left
+
+
+def _delete(api: Api, path: str) -> Exchange:
+    """DELETE ``path``; on an eventually consistent API ([consistency]), a record created moments ago may still
+    answer a lag status (mStudio: 403 or 404), so such an answer is retried until the documented timeout."""
+    consistency = api.contract.raw.get("consistency", {})
+    lag = set(consistency.get("lag_status", []))
+    deadline = time.monotonic() + float(consistency.get("timeout", 0)) / budget.SETTINGS.scale
+    pause = 0.1
+    while True:
+        ex = api.delete(path, invariants=False)
+        if ex.status not in lag or time.monotonic() + pause > deadline:
+            return ex
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
 
 
 def _wrap(api: Api, e: dict[str, Any]) -> Any:
