@@ -87,6 +87,19 @@ class CassetteCopy:
                                   str(self.root), "-k", names)
         return proc, [r for r in records if r["test"].removeprefix(f"suites/{self.provider}/") in tests]
 
+    def damaged_replays_are_errors(self, damages: dict[str, Callable[[dict[str, Any]], str]]) -> None:
+        """Apply each damage to its test's cassette and replay them all: each test is an `error` whose message
+        names its cassette and holds what the damage returned, and the run fails."""
+        expected = {f"suites/{self.provider}/{test}": self.damage(test, edit) for test, edit in damages.items()}
+        proc, records = self.replay(list(damages))
+        assert sorted(r["test"] for r in records) == sorted(expected), proc.stdout[-3000:]
+        for record in records:
+            path, fragment = expected[record["test"]]
+            assert record["verdict"] == "error", (record["test"], record["verdict"], record["message"][:300])
+            assert fragment in record["message"] and path.name in record["message"], (record["test"],
+                                                                                       record["message"][:300])
+        assert proc.returncode == 1
+
 
 @pytest.fixture
 def cassette_copy(tmp_path: Path) -> Callable[[str], CassetteCopy]:
