@@ -4,12 +4,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+
+from apiconform.paths import cassettes_dir
+from apiconform.record.cassettes import cassette_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,6 +54,58 @@ def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] |
 def suite_run():
     """Run a provider suite in a child pytest, as a user would; see :func:`run_suite`."""
     return run_suite
+
+
+class CassetteCopy:
+    """A provider's committed cassettes copied under a test's tmp_path, to damage and replay in a child run.
+
+    The replay tests of every provider prove the same thing (a damaged cassette is an `error` naming it, the
+    undamaged copy passes); only their damages differ.
+    """
+
+    def __init__(self, provider: str, tmp_path: Path) -> None:
+        self.provider, self.tmp_path = provider, tmp_path
+        self.root = tmp_path / "cassettes"
+        shutil.copytree(cassettes_dir(provider), self.root / provider)
+
+    def path(self, test: str) -> Path:
+        """The copied cassette of ``test`` (``file.py::name[id]``, relative to the suite)."""
+        return self.root / self.provider / cassette_name(test)
+
+    def damage(self, test: str, edit: Callable[[dict[str, Any]], Any]) -> tuple[Path, Any]:
+        """Apply ``edit`` to the loaded cassette of ``test`` and write it back; return its path and what ``edit``
+        returned (what the replay is expected to say)."""
+        path = self.path(test)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        expected = edit(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path, expected
+
+    def replay(self, tests: list[str]) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+        """Replay ``tests`` from the copy; return the process and the records of exactly those tests."""
+        names = " or ".join(sorted({test.split("::")[1].split("[")[0] for test in tests}))
+        proc, records = run_suite(self.provider, self.tmp_path / "r", "--mode", "replay", "--cassette-dir",
+                                  str(self.root), "-k", names)
+        return proc, [r for r in records if r["test"].removeprefix(f"suites/{self.provider}/") in tests]
+
+    def damaged_replays_are_errors(self, damages: dict[str, Callable[[dict[str, Any]], str]]) -> None:
+        """Apply each damage to its test's cassette and replay them all: each test is an `error` whose message
+        names its cassette and holds what the damage returned, and the run fails."""
+        expected = {f"suites/{self.provider}/{test}": self.damage(test, edit) for test, edit in damages.items()}
+        proc, records = self.replay(list(damages))
+        assert sorted(r["test"] for r in records) == sorted(expected), proc.stdout[-3000:]
+        for record in records:
+            path, fragment = expected[record["test"]]
+            assert record["verdict"] == "error", (record["test"], record["verdict"], record["message"][:300])
+            assert fragment in record["message"] and path.name in record["message"], (record["test"],
+                                                                                       record["message"][:300])
+        assert proc.returncode == 1
+
+
+@pytest.fixture
+def cassette_copy(tmp_path: Path) -> Callable[[str], CassetteCopy]:
+    """``cassette_copy(provider)``: that provider's cassettes copied for this test; see :class:`CassetteCopy`."""
+    return lambda provider: CassetteCopy(provider, tmp_path)
 
 
 @pytest.fixture(scope="module")

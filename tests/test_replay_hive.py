@@ -3,15 +3,9 @@ cassette without them is an `error`, and the signing key (the API token) never r
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from apiconform.paths import cassettes_dir
-from apiconform.record.cassettes import cassette_name
 from apiconform.sandbox.runner import start_sandbox
 
 Data = dict[str, Any]
@@ -49,27 +43,10 @@ DAMAGES: dict[str, Callable[[Data], tuple[str, str | None, str]]] = {
 }
 
 
-def _copy(tmp_path: Path) -> Path:
-    root = tmp_path / "cassettes"
-    shutil.copytree(cassettes_dir("hive"), root / "hive")
-    return root
-
-
-def _replay(tmp_path: Path, suite_run: Any, root: Path, tests: list[str]) -> tuple[Any, list[dict[str, Any]]]:
-    names = " or ".join(sorted({test.split("::")[1].split("[")[0] for test in tests}))
-    proc, records = suite_run("hive", tmp_path / "r", "--mode", "replay", "--cassette-dir", str(root), "-k", names)
-    return proc, [r for r in records if r["test"].removeprefix("suites/hive/") in tests]
-
-
-def test_damaged_deliveries_replay_as_recorded_verdicts(tmp_path, suite_run):
-    root = _copy(tmp_path)
-    expected = {}
-    for test, damage in DAMAGES.items():
-        path = root / "hive" / cassette_name(test)
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        expected[f"suites/hive/{test}"] = damage(data)
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    proc, records = _replay(tmp_path, suite_run, root, list(DAMAGES))
+def test_damaged_deliveries_replay_as_recorded_verdicts(cassette_copy):
+    cassettes = cassette_copy("hive")
+    expected = {f"suites/hive/{test}": cassettes.damage(test, damage)[1] for test, damage in DAMAGES.items()}
+    proc, records = cassettes.replay(list(DAMAGES))
     assert sorted(r["test"] for r in records) == sorted(expected), proc.stdout[-3000:]
     for record in records:
         verdict, clause, fragment = expected[record["test"]]
@@ -77,9 +54,9 @@ def test_damaged_deliveries_replay_as_recorded_verdicts(tmp_path, suite_run):
         assert fragment in record["message"], (record["test"], record["message"][:300])
 
 
-def test_an_undamaged_copy_replays_to_pass(tmp_path, suite_run):
+def test_an_undamaged_copy_replays_to_pass(cassette_copy):
     """The control for the test above: the same selection, undamaged, passes."""
-    proc, records = _replay(tmp_path, suite_run, _copy(tmp_path), list(DAMAGES))
+    proc, records = cassette_copy("hive").replay(list(DAMAGES))
     assert len(records) == len(DAMAGES) and {r["verdict"] for r in records} == {"pass"}, proc.stdout[-3000:]
 
 

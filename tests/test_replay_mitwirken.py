@@ -7,15 +7,8 @@ that no longer finds a page it asks for.
 from __future__ import annotations
 
 import copy
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-import yaml
-
-from apiconform.paths import cassettes_dir
-from apiconform.record.cassettes import cassette_name
 
 Data = dict[str, Any]
 
@@ -58,47 +51,19 @@ DAMAGES: dict[str, Callable[[Data], str]] = {
 }
 
 
-def _copy(tmp_path: Path) -> Path:
-    root = tmp_path / "cassettes"
-    shutil.copytree(cassettes_dir("mitwirken"), root / "mitwirken")
-    return root
+def test_damaged_cassettes_are_errors_naming_the_file(cassette_copy):
+    cassette_copy("mitwirken").damaged_replays_are_errors(DAMAGES)
 
 
-def _replay(tmp_path: Path, suite_run: Any, root: Path, tests: list[str]) -> tuple[Any, list[dict[str, Any]]]:
-    names = " or ".join(test.split("::")[1].split("[")[0] for test in tests)
-    proc, records = suite_run("mitwirken", tmp_path / "r", "--mode", "replay", "--cassette-dir", str(root), "-k", names)
-    return proc, [r for r in records if r["test"].removeprefix("suites/mitwirken/") in tests]
-
-
-def test_damaged_cassettes_are_errors_naming_the_file(tmp_path, suite_run):
-    root = _copy(tmp_path)
-    expected = {}
-    for test, damage in DAMAGES.items():
-        path = root / "mitwirken" / cassette_name(test)
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        expected[f"suites/mitwirken/{test}"] = (path, damage(data))
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    proc, records = _replay(tmp_path, suite_run, root, list(DAMAGES))
-    assert sorted(r["test"] for r in records) == sorted(expected), proc.stdout[-3000:]
-    for record in records:
-        path, fragment = expected[record["test"]]
-        assert record["verdict"] == "error", (record["test"], record["verdict"], record["message"][:300])
-        assert fragment in record["message"], (record["test"], record["message"][:300])
-    assert proc.returncode == 1
-
-
-def test_an_added_update_is_an_error_before_anything_is_sent(tmp_path, suite_run):
-    root = _copy(tmp_path)
+def test_an_added_update_is_an_error_before_anything_is_sent(cassette_copy):
+    cassettes = cassette_copy("mitwirken")
     test = "test_payloads.py::test_valid_updates_accepted"
-    path = root / "mitwirken" / cassette_name(test)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    fragment = _update_added(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    _, records = _replay(tmp_path, suite_run, root, [test])
+    _, fragment = cassettes.damage(test, _update_added)
+    _, records = cassettes.replay([test])
     assert [(r["verdict"], fragment in r["message"]) for r in records] == [("error", True)]
 
 
-def test_an_undamaged_copy_replays_to_pass(tmp_path, suite_run):
+def test_an_undamaged_copy_replays_to_pass(cassette_copy):
     """The control for the tests above: the same selection, undamaged, passes."""
-    proc, records = _replay(tmp_path, suite_run, _copy(tmp_path), list(DAMAGES))
+    proc, records = cassette_copy("mitwirken").replay(list(DAMAGES))
     assert len(records) == len(DAMAGES) and {r["verdict"] for r in records} == {"pass"}, proc.stdout[-3000:]

@@ -1,8 +1,20 @@
 """mStudio event consistency: mutations answer etag: <event id>, reads never; if-event-reached reads one's
 own write, and answers 412 for an event not reached in time; a read inside the lag gets 403 or 404."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from apiconform.checks import consistency, eventual
 from apiconform.checks.common import resource
 from apiconform.checks.expect import expect
+
+
+@contextmanager
+def _edited_token(api, clause: str, description: str, edited: str) -> Iterator[tuple[str, str]]:
+    """A read-only token created with ``description`` and edited to ``edited`` (both under ``clause``): its path
+    and the edit's event id; deleted afterwards."""
+    res = resource(api, "api_tokens")
+    with eventual.created(api, res, {"description": description, "roles": ["api_read"]}, clause) as (ident, _):
+        yield f"{res.path}/{ident}", eventual.edit(api, res, ident, {"description": edited}, clause)
 
 
 def test_no_event_id_on_reads(api):
@@ -15,26 +27,17 @@ def test_no_event_id_on_reads(api):
 
 
 def test_read_your_write(api):
-    res = resource(api, "api_tokens")
-    clause = consistency.clause(api, "read_your_write")
-    with eventual.created(api, res, {"description": "apiconform read your write", "roles": ["api_read"]},
-                          clause) as (ident, _):
-        event = eventual.edit(api, res, ident, {"description": "apiconform read your write, edited"}, clause)
-        consistency.read_your_write(api, f"{res.path}/{ident}", event)
+    with _edited_token(api, consistency.clause(api, "read_your_write"), "apiconform read your write",
+                       "apiconform read your write, edited") as (path, event):
+        consistency.read_your_write(api, path, event)
 
 
 def test_unreached_event_412(api):
-    res = resource(api, "api_tokens")
-    with eventual.created(api, res, {"description": "apiconform 412", "roles": ["api_read"]},
-                          consistency.clause(api, "timeout")) as (ident, _):
-        event = eventual.edit(api, res, ident, {"description": "apiconform 412"}, consistency.clause(api, "timeout"))
+    with _edited_token(api, consistency.clause(api, "timeout"), "apiconform 412", "apiconform 412") as (_, event):
         consistency.unreached_event_412(api, "v2/users/self", event)
 
 
 def test_read_inside_the_lag(api):
-    res = resource(api, "api_tokens")
     clause = consistency.clause(api, "lag")
-    with eventual.created(api, res, {"description": "apiconform lag", "roles": ["api_read"]},
-                          clause) as (ident, _):
-        event = eventual.edit(api, res, ident, {"description": "apiconform lag, edited"}, clause)
-        consistency.lagging_read(api, f"{res.path}/{ident}", event)
+    with _edited_token(api, clause, "apiconform lag", "apiconform lag, edited") as (path, event):
+        consistency.lagging_read(api, path, event)

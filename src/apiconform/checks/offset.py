@@ -92,18 +92,13 @@ def skip_wins(api: Api) -> None:
 def headers_agree(api: Api, paths: list[str]) -> None:
     """On each list (one nobody writes to meanwhile): every header present and matching the request and body."""
     p = _table(api)
-    clause = _clause(api, "headers")
-    api.verifies(clause)
-    names = p["headers"]
-    expect(len(paths) > 0, clause, "no list to look at")
+    clause = _headers_clause(api, paths)
     for path in paths:
         total = len(_items(api, api.get(path), clause, f"GET {path}"))
         for params in ({}, {p["limit"]: 2, p["skip"]: 2}):
             ex = api.get(path, params=params)
             page = _items(api, ex, clause, f"GET {path} {params}")
-            got = {role: ex.headers.get(name) for role, name in names.items()}
-            missing = [names[r] for r, v in got.items() if v is None]
-            expect(not missing, clause, f"GET {path} {params} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
+            got = _headers(api, ex, clause, f"GET {path} {params}")
             limit = params.get(p["limit"], p.get("default_limit", total))
             skip = params.get(p["skip"], 0)
             want = {"limit": limit, "skip": skip, "total": total}
@@ -119,24 +114,36 @@ def headers_on_lists(api: Api, paths: list[str]) -> None:
     """On lists others may write to meanwhile: every header present, and limit, skip and page as requested
     (the total is only compared where nobody writes, :func:`headers_agree`)."""
     p = _table(api)
-    clause = _clause(api, "headers")
-    api.verifies(clause)
-    names = p["headers"]
-    expect(len(paths) > 0, clause, "no list to look at")
+    clause = _headers_clause(api, paths)
     for path in paths:
         params = {p["limit"]: 3, p["skip"]: 3}
         ex = api.get(path, params=params)
         expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path} {params}")
-        got = {role: ex.headers.get(name) for role, name in names.items()}
-        missing = [names[r] for r, v in got.items() if v is None]
-        expect(not missing, clause, f"GET {path} {params} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
+        got = _headers(api, ex, clause, f"GET {path} {params}")
         want = {"limit": "3", "skip": "3"}
         have = {"limit": got["limit"], "skip": got["skip"]}
         expect(have == want, clause, f"GET {path} {params}: the pagination headers say {got}", ex, expected=want,
                actual=got)
         _page_header(api, ex, got["page"], 3, 3)
-        expect(_number(got["total"]) is not None, clause, f"GET {path}: {names['total']} is {got['total']!r}, "
+        expect(_number(got["total"]) is not None, clause, f"GET {path}: {p['headers']['total']} is {got['total']!r}, "
                "not a number", ex, actual=got["total"])
+
+
+def _headers_clause(api: Api, paths: list[str]) -> str:
+    """The headers clause, marked verified; it fails when there is no list to look at."""
+    clause = _clause(api, "headers")
+    api.verifies(clause)
+    expect(len(paths) > 0, clause, "no list to look at")
+    return clause
+
+
+def _headers(api: Api, ex: Exchange, clause: str, what: str) -> dict[str, str | None]:
+    """The answer's pagination headers by role (limit, skip, page, total); any missing fails ``clause``."""
+    names = _table(api)["headers"]
+    got = {role: ex.headers.get(name) for role, name in names.items()}
+    missing = [names[r] for r, v in got.items() if v is None]
+    expect(not missing, clause, f"{what} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
+    return got
 
 
 def _page_header(api: Api, ex: Exchange, value: str | None, skip: int, limit: int) -> None:

@@ -14,9 +14,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
 
 from apiconform.sandbox import bearer
+from apiconform.sandbox.endpoint import endpoint
 from apiconform.sandbox.hive import store as st
 from apiconform.sandbox.hive.errors import (
     AUTHENTICATION_REQUIRED,
@@ -55,15 +55,6 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     token = keys.issue("merchant")
     webhooks = Webhooks(SIGNATURE_HEADER, faults)
 
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        try:
-            response = await handle(request)
-        except Exception:  # a sandbox bug must still not look like a conformant answer
-            log.exception("sandbox error on %s %s", request.method, request.url.path)
-            raise
-        await response(scope, receive, send)
-
     async def handle(request: Request) -> Response:
         try:
             path = request.url.path
@@ -78,5 +69,6 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     limited = RateLimitConfig(limit=RATE_LIMIT, window=RATE_WINDOW, style="used", fractional_retry_after=True,
                               scale=rate_scale, faults=faults,
                               error=lambda _left: error_response(ApiError(429, TOO_MANY_REQUESTS), faults))
-    app = Starlette(routes=[Mount("/", app=endpoint)], middleware=[Middleware(RateLimitMiddleware, config=limited)])
+    app = Starlette(routes=[Mount("/", app=endpoint(handle, log))],
+                    middleware=[Middleware(RateLimitMiddleware, config=limited)])
     return app, {"HIVE_API_KEY": token.value, "HIVE_WEBHOOK_TRIGGER": "1"}

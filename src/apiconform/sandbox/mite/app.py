@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
 
+from apiconform.sandbox.endpoint import endpoint
 from apiconform.sandbox.mite import render, state
 from apiconform.sandbox.mite.auth import authenticate
 from apiconform.sandbox.mite.errors import FORMAT_UNSUPPORTED, ApiError, uri_missing
@@ -86,17 +86,8 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     """
     faults = frozenset(faults)
     store = state.seed()
-
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        try:
-            response = await handle(request, store, faults, app.state.base_url)
-        except Exception:  # a sandbox bug must still not look like a conformant answer
-            log.exception("sandbox error on %s %s", request.method, request.url.path)
-            raise
-        await response(scope, receive, send)
-
-    app = Starlette(routes=[Mount("/", app=endpoint)])
+    app = Starlette(routes=[Mount("/", app=endpoint(lambda request: handle(request, store, faults, app.state.base_url),
+                                                    log))])
     app.state.base_url = "https://127.0.0.1"
     return app, _credential_env(store)
 

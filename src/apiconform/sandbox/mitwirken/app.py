@@ -16,9 +16,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
 
 from apiconform.sandbox import bearer
+from apiconform.sandbox.endpoint import endpoint
 from apiconform.sandbox.mitwirken import members
 from apiconform.sandbox.mitwirken.errors import (
     ApiError,
@@ -91,18 +91,10 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     keys = bearer.Keyring(KEY_PREFIX)
     full, restricted, revoked = keys.issue("full"), keys.issue("restricted", READ), keys.issue("revoked", revoked=True)
 
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        try:
-            response = await handle(request, Ctx(request, store, faults), keys)
-        except Exception:  # a sandbox bug must still not look like a conformant answer
-            log.exception("sandbox error on %s %s", request.method, request.url.path)
-            raise
-        await response(scope, receive, send)
-
     limited = RateLimitConfig(limit=RATE_LIMIT, window=RATE_WINDOW, scale=rate_scale, faults=faults,
                               error=lambda _retry_after: error_response(rate_limit_exceeded(), faults))
-    app = Starlette(routes=[Mount("/", app=endpoint)], middleware=[Middleware(RateLimitMiddleware, config=limited)])
+    served = endpoint(lambda request: handle(request, Ctx(request, store, faults), keys), log)
+    app = Starlette(routes=[Mount("/", app=served)], middleware=[Middleware(RateLimitMiddleware, config=limited)])
     app.state.base_url = "https://127.0.0.1"
     return app, {"MITWIRKEN_API_KEY": full.value, "MITWIRKEN_RESTRICTED_API_KEY": restricted.value,
                  "MITWIRKEN_REVOKED_API_KEY": revoked.value}

@@ -22,8 +22,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
+from starlette.types import Scope
 
+from apiconform.sandbox.endpoint import endpoint
 from apiconform.sandbox.events import ConsistencyMiddleware, Events
 from apiconform.sandbox.mstudio import store as st
 from apiconform.sandbox.mstudio.errors import ApiError, error_response, forbidden, json_response, unauthorized
@@ -82,15 +83,6 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     events = Events(lag=_seconds("MSTUDIO_SANDBOX_LAG", 1.0), timeout=_seconds("MSTUDIO_SANDBOX_EVENT_TIMEOUT", 10.0),
                     scale=rate_scale, faults=faults)
 
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        try:
-            response = await handle(request)
-        except Exception:  # a sandbox bug must still not look like a conformant answer
-            log.exception("sandbox error on %s %s", request.method, request.url.path)
-            raise
-        await response(scope, receive, send)
-
     async def handle(request: Request) -> Response:
         try:
             segments = [s for s in request.url.path.split("/") if s]
@@ -118,7 +110,7 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
         names={"limit": "X-RateLimit-Limit", "remaining": "X-RateLimit-Remaining", "reset": "X-RateLimit-Reset",
                "retry_after": "Retry-After", "exempt": "X-RateLimit-Exempt"},
         key=_token_key, exempt=None if "exempt-unmarked" in faults else (lambda scope: scope["path"] == EXEMPT))
-    app = Starlette(routes=[Mount("/", app=endpoint)],
+    app = Starlette(routes=[Mount("/", app=endpoint(handle, log))],
                     middleware=[Middleware(RateLimitMiddleware, config=limited),
                                 Middleware(ConsistencyMiddleware, events=events, timed_out=timed_out)])
     app.state.base_url = "https://127.0.0.1"

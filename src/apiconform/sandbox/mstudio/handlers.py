@@ -84,6 +84,32 @@ def _mutated(ctx: Ctx, status: int = 204, data: Any = None) -> tuple[str, Respon
     return event, json_response(data, ctx.faults, status, headers)
 
 
+def _record(ctx: Ctx, records: dict[str, st.Record], ident: str, kind: str, noun: str, id_field: str,
+            may_crash: bool = False) -> st.Record:
+    """The record ``ident`` once the read models know it; an unknown id is a 404 NotFound of ``kind``, or the
+    400 the fault unknown-id-400 answers, or (``may_crash``: SSH keys only) the 500 of unknown-id-500."""
+    record = records.get(ident)
+    if record is None:
+        if ctx.has("unknown-id-400"):
+            raise invalid([{"message": f"no such {noun}", "path": f".{id_field}", "type": "notFound"}])
+        if may_crash and ctx.has("unknown-id-500"):
+            raise ApiError(500, "InternalServerError", "Something went wrong")
+        raise not_found(kind)
+    return _visible(ctx, record, kind)
+
+
+async def _edit(ctx: Ctx, record: st.Record, schema: str, field: str, ignored: str) -> Response:
+    """PUT of both editable resources: ``field`` and an optional expiresAt from the validated body (unless the
+    fault ``ignored`` drops the edit); the read models lag behind an edit too."""
+    data = await _body(ctx, schema)
+    if not ctx.has(ignored):
+        record[field] = data[field]
+        if "expiresAt" in data:
+            record["expiresAt"] = data["expiresAt"]
+    record["event"], response = _mutated(ctx)
+    return response
+
+
 def _page(ctx: Ctx, items: list[Any], default: int | None) -> tuple[list[Any], dict[str, str]]:
     try:
         page = offset.paginate(items, ctx.request.query_params, default, ctx.faults)
@@ -133,12 +159,7 @@ def list_tokens(ctx: Ctx) -> Response:
 
 
 def _token(ctx: Ctx, ident: str) -> st.Record:
-    record = ctx.store.tokens.get(ident)
-    if record is None:
-        if ctx.has("unknown-id-400"):
-            raise invalid([{"message": "no such ApiToken", "path": ".apiTokenId", "type": "notFound"}])
-        raise not_found("ApiToken")
-    return _visible(ctx, record, "ApiToken")
+    return _record(ctx, ctx.store.tokens, ident, "ApiToken", "ApiToken", "apiTokenId")
 
 
 def get_token(ctx: Ctx, ident: str) -> Response:
@@ -149,14 +170,7 @@ def get_token(ctx: Ctx, ident: str) -> Response:
 
 
 async def edit_token(ctx: Ctx, ident: str) -> Response:
-    record = _token(ctx, ident)
-    data = await _body(ctx, "api-token.update.json")
-    if not ctx.has("token-edit-ignored"):
-        record["description"] = data["description"]
-        if "expiresAt" in data:
-            record["expiresAt"] = data["expiresAt"]
-    record["event"], response = _mutated(ctx)  # the read models lag behind an edit too
-    return response
+    return await _edit(ctx, _token(ctx, ident), "api-token.update.json", "description", "token-edit-ignored")
 
 
 def delete_token(ctx: Ctx, ident: str) -> Response:
@@ -191,14 +205,7 @@ def list_ssh_keys(ctx: Ctx) -> Response:
 
 
 def _ssh_key(ctx: Ctx, ident: str) -> st.Record:
-    record = ctx.store.ssh_keys.get(ident)
-    if record is None:
-        if ctx.has("unknown-id-400"):
-            raise invalid([{"message": "no such ssh-key", "path": ".sshKeyId", "type": "notFound"}])
-        if ctx.has("unknown-id-500"):
-            raise ApiError(500, "InternalServerError", "Something went wrong")
-        raise not_found("SshKey")
-    return _visible(ctx, record, "SshKey")
+    return _record(ctx, ctx.store.ssh_keys, ident, "SshKey", "ssh-key", "sshKeyId", may_crash=True)
 
 
 def get_ssh_key(ctx: Ctx, ident: str) -> Response:
@@ -206,14 +213,7 @@ def get_ssh_key(ctx: Ctx, ident: str) -> Response:
 
 
 async def edit_ssh_key(ctx: Ctx, ident: str) -> Response:
-    record = _ssh_key(ctx, ident)
-    data = await _body(ctx, "ssh-key.update.json")
-    if not ctx.has("ssh-edit-ignored"):
-        record["comment"] = data["comment"]
-        if "expiresAt" in data:
-            record["expiresAt"] = data["expiresAt"]
-    record["event"], response = _mutated(ctx)  # the read models lag behind an edit too
-    return response
+    return await _edit(ctx, _ssh_key(ctx, ident), "ssh-key.update.json", "comment", "ssh-edit-ignored")
 
 
 def delete_ssh_key(ctx: Ctx, ident: str) -> Response:
