@@ -24,6 +24,7 @@ from apiconform.contract.model import InvalidPayload, Resource
 from apiconform.contract.schemas import load_schema
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
+from apiconform.http.writes import uninterrupted
 from apiconform.record.cassettes import CassetteError
 from apiconform.verdict import HarnessError
 
@@ -48,20 +49,21 @@ def _carried(record: dict[str, Any], field: str, attrs: dict[str, Any]) -> bool:
 def create(api: Api, res: Resource, attrs: dict[str, Any], clause: str, **kw: Any) -> tuple[str, dict[str, Any]]:
     """POST ``attrs``; 201 with an event id; the new record as listed once the event is reached."""
     before = {r.get(res.id_field) for r in listed(api, res, clause)}
-    ex = api.post(res.path, attrs, **kw)
-    expect_status(ex, api.contract.writes.get("create_status", 201), clause, f"create {res.name}")
-    event = consistency.mutation(api, ex, f"create {res.name}")
-    new = [r for r in listed(api, res, clause, event) if r.get(res.id_field) not in before]
-    found = [r for r in new if _carried(r, res.find_by, attrs)]
-    if len(found) > 1:
-        raise HarnessError(f"{len(found)} new {res.name} records carry {res.find_by} of {attrs!r}: another check "
-                           "created the same one meanwhile")
-    if not found:  # the list was read waiting for the create's event: it must show the write
-        violation(consistency.clause(api, "read_your_write"), f"the {res.name} created with {attrs!r} is not "
-                  f"listed by a read waiting for its event {event}", ex, expected=attrs,
-                  actual=[r.get(res.find_by) for r in new])
-    ident = str(found[0][res.id_field])
-    note_write(api, "created", res, ident)  # the answer named no id, so the client's ledger could not
+    with uninterrupted():  # an interrupt before the record is found would leave it off the ledger
+        ex = api.post(res.path, attrs, **kw)
+        expect_status(ex, api.contract.writes.get("create_status", 201), clause, f"create {res.name}")
+        event = consistency.mutation(api, ex, f"create {res.name}")
+        new = [r for r in listed(api, res, clause, event) if r.get(res.id_field) not in before]
+        found = [r for r in new if _carried(r, res.find_by, attrs)]
+        if len(found) > 1:
+            raise HarnessError(f"{len(found)} new {res.name} records carry {res.find_by} of {attrs!r}: another check "
+                               "created the same one meanwhile")
+        if not found:  # the list was read waiting for the create's event: it must show the write
+            violation(consistency.clause(api, "read_your_write"), f"the {res.name} created with {attrs!r} is not "
+                      f"listed by a read waiting for its event {event}", ex, expected=attrs,
+                      actual=[r.get(res.find_by) for r in new])
+        ident = str(found[0][res.id_field])
+        note_write(api, "created", res, ident)  # the answer named no id, so the client's ledger could not
     return ident, found[0]
 
 
