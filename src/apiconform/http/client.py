@@ -171,8 +171,10 @@ class Api:
               retry: bool) -> Exchange:
         """The request on the wire (or from the cassette): retries, the budget, transport errors as HarnessError."""
         try:  # retried where safe, each attempt through the budget (http/resilience.py)
-            response = resilience.send(method, where, self.target.base_url,
-                                       lambda: self.budget.send(used, lambda: self._http.send(request)),
+            def wire() -> httpx.Response:  # the deadline starts when the budget lets the request go
+                return resilience.bounded(lambda: self._http.send(request))
+
+            response = resilience.send(method, where, self.target.base_url, lambda: self.budget.send(used, wire),
                                        retry=retry and str(request.url).startswith(self.target.base_url),
                                        replaying=self.replaying, gateway=self._gateway_page,
                                        on_retry=self.network_retries.append)

@@ -5,7 +5,8 @@ Three parts, used by :class:`apiconform.http.client.Api`:
 - **A deadline per attempt.** httpx's read timeout restarts with every byte, so a body that
   drips one byte a second never times out. :class:`DeadlineBackend` wraps httpcore's socket
   backend and gives every read and write only what is left of the attempt's deadline
-  (``APICONFORM_TIMEOUT`` seconds, default 20, for connect, send and the whole answer).
+  (``APICONFORM_TIMEOUT`` seconds, default 20, for connect, send and the whole answer). The deadline
+  starts when the rate budget lets the request go (:func:`bounded`), not while the budget holds it.
 - **Retries, capped, with backoff.** :func:`send` retries what is safe to send twice: any request
   whose connection failed before a byte was sent (``httpx.ConnectError``), and a safe method
   (GET, HEAD, OPTIONS) after any transport failure or a gateway answer. PUT and DELETE are
@@ -135,6 +136,17 @@ def is_gateway_page(status: int, content_type: str, media_types: Iterable[str]) 
     return media not in {m.lower() for m in media_types}
 
 
+def bounded(call: Callable[[], T]) -> T:
+    """Run one network send under the attempt's deadline. It starts when the request leaves the rate budget,
+    not before: a budget may hold a request for a whole rate window (Hive's is a minute), which is pacing,
+    not a slow network."""
+    token = _deadline.set(time.monotonic() + timeout_s())
+    try:
+        return call()
+    finally:
+        _deadline.reset(token)
+
+
 def send(method: str, where: str, target: str, attempt: Callable[[], T], *, retry: bool, replaying: bool,
          gateway: Callable[[T], bool], on_retry: Callable[[str], None] = lambda cause: None) -> T:
     """Call ``attempt`` (one send through the budget) until it answers, retrying what is safe.
@@ -150,7 +162,6 @@ def send(method: str, where: str, target: str, attempt: Callable[[], T], *, retr
     # answers again: a run against a dead target ends in errors quickly instead of backing off N times.
     attempts = ATTEMPTS if retry and target not in _unreachable else 1
     for n in range(1, attempts + 1):
-        token = _deadline.set(time.monotonic() + timeout_s())
         try:
             answer = attempt()
         except httpx.TransportError as exc:
@@ -170,8 +181,6 @@ def send(method: str, where: str, target: str, attempt: Callable[[], T], *, retr
                 raise GatewayError(f"{where}: a gateway answered {_status(answer)} with a page the API does not "
                                    f"serve (not its media type) after {n} attempt(s); the network, not the API")
             on_retry(f"{where}: gateway {_status(answer)}")
-        finally:
-            _deadline.reset(token)
         if not replaying:
             time.sleep(min(BACKOFF_CAP, BACKOFF * 2 ** (n - 1)) * random.uniform(0.8, 1.2))
     raise AssertionError("unreachable")  # the loop returns or raises
