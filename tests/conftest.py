@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from apiconform.paths import cassettes_dir
+from apiconform.contract.model import load_contract
+from apiconform.paths import cassettes_dir, contract_path
 from apiconform.record.cassettes import cassette_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,28 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     ``-n N`` or ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still wins.
     """
     return int(os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or 2 * (os.cpu_count() or 1))
+
+
+# Rate-limited sandboxes and their budget run on a faster clock in live suite runs, so a run takes seconds, not
+# minutes; providers without [rate_limit] ignore it. The window must stay long enough for a planned burst of
+# limit + 1 requests on a loaded 2-core machine (about 40 ms a request there, measured with four workers), or
+# the burst check ends in an honest `error` ("took longer than one rate window") instead of its verdict.
+MIN_WINDOW_S = 0.25
+PER_REQUEST_S = 0.04
+
+
+def burst_safe_scale(provider: str) -> float:
+    """The fastest ``--rate-scale`` at which ``provider``'s burst of limit + 1 still fits in one window."""
+    limit = load_contract(contract_path(provider)).rate_limit
+    if limit is None:
+        return 10.0
+    return max(1.0, limit.window / max(MIN_WINDOW_S, (limit.limit + 1) * PER_REQUEST_S))
+
+
+@pytest.fixture
+def rate_scale() -> Callable[[str], float]:
+    """:func:`burst_safe_scale`, for tests that run a suite live against a sandbox."""
+    return burst_safe_scale
 
 
 def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] | None = None,

@@ -13,20 +13,10 @@ from apiconform.paths import contract_path
 from apiconform.sandbox import PROVIDERS, fault_catalogue
 
 FAULTS = [(provider, fault) for provider in sorted(PROVIDERS) for fault in fault_catalogue(provider)]
-# Rate-limited sandboxes and their budget run on a faster clock, so a suite run per fault takes seconds, not
-# minutes; providers without [rate_limit] ignore it. The window must stay long enough for a planned burst of
-# limit + 1 requests on a loaded 2-core machine (about 40 ms a request there, measured with four workers), or
-# the burst check ends in an honest `error` ("took longer than one rate window") instead of its verdict.
-MIN_WINDOW_S = 0.25
-PER_REQUEST_S = 0.04
 
 
-def rate_scale(provider: str) -> tuple[str, str]:
-    limit = load_contract(contract_path(provider)).rate_limit
-    if limit is None:
-        return "--rate-scale", "10"
-    window = max(MIN_WINDOW_S, (limit.limit + 1) * PER_REQUEST_S)
-    return "--rate-scale", f"{max(1.0, limit.window / window):g}"
+def scale_args(provider: str, rate_scale) -> tuple[str, str]:
+    return "--rate-scale", f"{rate_scale(provider):g}"
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
@@ -40,8 +30,8 @@ def test_every_clause_and_area_has_a_fault(provider):
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
-def test_clean_sandbox_fails_nothing(provider, tmp_path, suite_run):
-    proc, records = suite_run(provider, tmp_path, *rate_scale(provider))
+def test_clean_sandbox_fails_nothing(provider, tmp_path, suite_run, rate_scale):
+    proc, records = suite_run(provider, tmp_path, *scale_args(provider, rate_scale))
     assert records, proc.stdout[-2000:] + proc.stderr[-2000:]
     bad = [(r["test"], r["verdict"], r["message"][:200]) for r in records if r["verdict"] != "pass"]
     assert not bad
@@ -49,8 +39,8 @@ def test_clean_sandbox_fails_nothing(provider, tmp_path, suite_run):
 
 
 @pytest.mark.parametrize("provider,fault", FAULTS, ids=lambda v: getattr(v, "name", v))
-def test_fault_fails_exactly_its_clause(provider, fault, tmp_path, suite_run):
-    proc, records = suite_run(provider, tmp_path, "--sandbox-fault", fault.name, *rate_scale(provider))
+def test_fault_fails_exactly_its_clause(provider, fault, tmp_path, suite_run, rate_scale):
+    proc, records = suite_run(provider, tmp_path, "--sandbox-fault", fault.name, *scale_args(provider, rate_scale))
     assert records, proc.stdout[-2000:] + proc.stderr[-2000:]
     failed = [r for r in records if r["verdict"] != "pass"]
     assert failed, f"no check caught fault {fault.name} ({fault.clause})"

@@ -38,14 +38,14 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
-def test_killed_record_runs_leave_old_or_new_cassettes(provider, tmp_path):
+def test_killed_record_runs_leave_old_or_new_cassettes(provider, tmp_path, rate_scale):
     prefix = load_provider(provider).ENV_PREFIX
     root = tmp_path / "cassettes"
     shutil.copytree(cassettes_dir(provider), root / provider)
     folder = root / provider
     rng = random.Random(provider)
     new_seen = 0
-    with start_sandbox(provider, rate_scale=10) as sandbox:
+    with start_sandbox(provider, rate_scale=rate_scale(provider)) as sandbox:
         env = {**os.environ, **sandbox.env}
         for i in range(KILLS):
             before = _snapshot(folder)
@@ -53,7 +53,7 @@ def test_killed_record_runs_leave_old_or_new_cassettes(provider, tmp_path):
             proc = subprocess.Popen(
                 [sys.executable, "-m", "pytest", f"suites/{provider}", "-q", "-p", "no:xdist", "--mode", "record",
                  "--target", sandbox.env[f"{prefix}_BASE_URL"], "--ca-bundle", sandbox.env[f"{prefix}_CA_BUNDLE"],
-                 "--allow-writes", "--rate-scale", "10", "--rate-store", str(tmp_path / "rate"),
+                 "--allow-writes", "--rate-scale", f"{rate_scale(provider):g}", "--rate-store", str(tmp_path / "rate"),
                  "--cassette-dir", str(root), "--report-dir", str(tmp_path / f"r{i}")],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(rng.uniform(1.0, 6.0))  # pytest's start-up takes about a second

@@ -23,14 +23,14 @@ NOT_NETWORK = {"fail", "differs", "expected"}
 
 @pytest.mark.parametrize("rate", RATES)
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
-def test_network_faults_are_errors_not_failures(provider, rate, tmp_path, suite_run):
+def test_network_faults_are_errors_not_failures(provider, rate, tmp_path, suite_run, rate_scale):
     prefix = load_provider(provider).ENV_PREFIX
-    with start_sandbox(provider, rate_scale=10) as sandbox, \
+    with start_sandbox(provider, rate_scale=rate_scale(provider)) as sandbox, \
             serving(sandbox.env[f"{prefix}_BASE_URL"], sandbox.env[f"{prefix}_CA_BUNDLE"],
                     Settings(rate=rate, seed=int(rate * 1000), stall=TIMEOUT * 3), tmp_path / "proxy") as proxy:
         proc, records = suite_run(
             provider, tmp_path / "report", "--target", proxy.base_url, "--ca-bundle", str(proxy.tls.ca_path),
-            "--allow-writes", "--rate-scale", "10", "--rate-store", str(tmp_path / "rate"),
+            "--allow-writes", "--rate-scale", f"{rate_scale(provider):g}", "--rate-store", str(tmp_path / "rate"),
             env={**sandbox.env, resilience.TIMEOUT_ENV: str(TIMEOUT)}, timeout=900)
     assert records, proc.stdout[-3000:] + proc.stderr[-3000:]
     faults = sum(n for name, n in proxy.settings.counts.items() if name != "clean")

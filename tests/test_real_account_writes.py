@@ -74,11 +74,11 @@ def _records(api: Api, res) -> list[dict]:
 
 
 @pytest.fixture(params=sorted(PROVIDERS))
-def account(request, tmp_path):
+def account(request, tmp_path, rate_scale):
     """(provider, sandbox env, proxy) with the proxy clean until a test breaks it."""
     provider = request.param
     prefix = load_provider(provider).ENV_PREFIX
-    with start_sandbox(provider, rate_scale=10) as sandbox, \
+    with start_sandbox(provider, rate_scale=rate_scale(provider)) as sandbox, \
             serving(sandbox.env[f"{prefix}_BASE_URL"], sandbox.env[f"{prefix}_CA_BUNDLE"], Settings(rate=0.0),
                     tmp_path / "proxy") as proxy:
         yield provider, dict(sandbox.env), proxy
@@ -88,17 +88,18 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "apiconform.cli", *args]
 
 
-def _run_args(provider: str, proxy, tmp_path: Path, *extra: str) -> list[str]:
+def _run_args(provider: str, proxy, tmp_path: Path, scale: float, *extra: str) -> list[str]:
     return ["run", "--provider", provider, "--target", proxy.base_url, "--ca-bundle", str(proxy.tls.ca_path),
-            "-n", "0", "--rate-scale", "10", "--rate-store", str(tmp_path / "rate"),
+            "-n", "0", "--rate-scale", f"{scale:g}", "--rate-store", str(tmp_path / "rate"),
             "--report-dir", str(tmp_path / "reports"), *extra]
 
 
-def test_without_allow_writes_nothing_unsafe_is_sent(account, tmp_path, suite_run):
+def test_without_allow_writes_nothing_unsafe_is_sent(account, tmp_path, suite_run, rate_scale):
     provider, env, proxy = account
     before = _holdings(provider, env, tmp_path / "rate")
     proc, records = suite_run(provider, tmp_path / "reports", "--target", proxy.base_url, "--ca-bundle",
-                              str(proxy.tls.ca_path), "--rate-scale", "10", "--rate-store", str(tmp_path / "rate"),
+                              str(proxy.tls.ca_path), "--rate-scale", f"{rate_scale(provider):g}",
+                              "--rate-store", str(tmp_path / "rate"),
                               env=env, allow_writes=False)
     skipped = [r for r in records if r["verdict"] == "skip"]
     assert skipped and all("--allow-writes" in r["message"] for r in skipped), proc.stdout[-2000:]
@@ -108,11 +109,12 @@ def test_without_allow_writes_nothing_unsafe_is_sent(account, tmp_path, suite_ru
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
-def test_an_interrupted_run_removes_what_it_created(account, sig, tmp_path):
+def test_an_interrupted_run_removes_what_it_created(account, sig, tmp_path, rate_scale):
     provider, env, proxy = account
     before = _holdings(provider, env, tmp_path / "rate")
-    run = subprocess.Popen(_cli(*_run_args(provider, proxy, tmp_path, "--allow-writes")), cwd=ROOT,
-                           env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    args = _run_args(provider, proxy, tmp_path, rate_scale(provider), "--allow-writes")
+    run = subprocess.Popen(_cli(*args), cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     while not any(line.startswith("POST") for line in proxy.settings.requests) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -125,12 +127,13 @@ def test_an_interrupted_run_removes_what_it_created(account, sig, tmp_path):
     assert not (tmp_path / "reports" / LEFTOVERS).exists()
 
 
-def test_what_could_not_be_deleted_is_listed_and_cleanup_removes_it(account, tmp_path):
+def test_what_could_not_be_deleted_is_listed_and_cleanup_removes_it(account, tmp_path, rate_scale):
     provider, env, proxy = account
     before = _holdings(provider, env, tmp_path / "rate")
     # Every DELETE is reset: the checks' cleanups and the run's end-of-run cleanup all fail.
     proxy.settings.rate, proxy.settings.faults, proxy.settings.methods = 1.0, ("reset",), ("DELETE",)
-    proc = subprocess.run(_cli(*_run_args(provider, proxy, tmp_path, "--allow-writes", "--", "-k", "payloads")),
+    proc = subprocess.run(_cli(*_run_args(provider, proxy, tmp_path, rate_scale(provider), "--allow-writes", "--", "-k",
+                                                   "payloads")),
                           cwd=ROOT, env={**os.environ, **env, "APICONFORM_TIMEOUT": "3"}, capture_output=True,
                           text=True, timeout=600)
     leftovers = tmp_path / "reports" / LEFTOVERS

@@ -66,17 +66,17 @@ def _everything(*folders: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
-def test_no_canary_lands_anywhere(provider, tmp_path, suite_run):
+def test_no_canary_lands_anywhere(provider, tmp_path, suite_run, rate_scale):
     contract = load_contract(contract_path(provider))
     prefix = load_provider(provider).ENV_PREFIX
     cassettes, reports, logs = tmp_path / "cassettes", tmp_path / "reports", tmp_path / "logs"
     logs.mkdir()
-    with start_sandbox(provider, rate_scale=10) as sandbox:
+    with start_sandbox(provider, rate_scale=rate_scale(provider)) as sandbox:
         env = dict(sandbox.env)
         forms = canaries(contract, env)
         proc, records = suite_run(provider, reports, "--mode", "record", "--target", env[f"{prefix}_BASE_URL"],
                                   "--ca-bundle", env[f"{prefix}_CA_BUNDLE"], "--cassette-dir", str(cassettes),
-                                  "--rate-scale", "10", "--rate-store", str(tmp_path / "rate"),
+                                  "--rate-scale", f"{rate_scale(provider):g}", "--rate-store", str(tmp_path / "rate"),
                                   "--log-file", str(logs / "pytest.log"), "--log-file-level", "DEBUG", "-rA",
                                   env=env)
     assert records and {r["verdict"] for r in records} <= {"pass", "differs"}, proc.stdout[-3000:]
