@@ -146,7 +146,7 @@ def _load(path: Path) -> dict[str, Any]:
 def _collector_paused() -> Iterator[None]:
     """Parsing a cassette builds a large tree of objects and no garbage; CPython's cyclic collector
     would walk the growing heap again and again while it is built (a 5,000-interaction cassette
-    parsed 3x slower with it running)."""
+    parsed 2-3x slower with it running)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
