@@ -41,10 +41,10 @@ from apiconform.record.cassettes import (
     age_problem,
     cassette,
     cassette_name,
-    check_cassette,
     no_sockets,
     note_clauses,
     note_refusals,
+    read_cassette,
     recorder,
     unplayed,
 )
@@ -190,14 +190,16 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         client.close()
         return
     meta: dict[str, Any] = {}
+    checked = None  # replay: the cassette parsed and checked once, then handed to vcrpy
     if session.mode == "replay":
-        meta = check_cassette(path)
+        checked = read_cassette(path)
+        meta = checked.get("metadata", {})
         # What the cassette was recorded from decides whether a broken assumption is `differs`.
         request.node.stash[_recorded_from_key] = str(meta.get("target") or "")
         _check_age(request.config, meta, path, request.node)
     vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode,
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
-    with cassette(vcr_, path, scrubber, target.kind, contract.provider) as cas:
+    with cassette(vcr_, path, scrubber, target.kind, contract.provider, checked) as cas:
         client = Api(contract, target, cassette_path=path, cassette=cas, replaying=session.mode == "replay",
                      recorded_refusals=tuple(meta.get(REFUSED, ())), scrubber=scrubber)
         request.node.stash[_api_key] = client

@@ -4,10 +4,12 @@ Recording rewrites the target's base URL to :data:`REPLAY_BASE`, drops every cre
 (headers, query, basic auth, bodies), then the written text is scanned for the run's secrets
 before it replaces the old cassette. Replay matches on method, path, query and whether the
 request was a raw probe (rawprobe.py), plays each recorded response once in order, and runs
-with sockets disabled.
+with sockets disabled. Cassettes are :class:`~apiconform.record.index.IndexedCassette`: a request
+finds its interactions by key, so replay time grows with the cassette, not its square.
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 import socket
@@ -26,6 +28,7 @@ from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import deserialize, serialize
 
 from apiconform import __version__
+from apiconform.record.index import IndexedCassette, match_key
 from apiconform.record.scrub import REDACTED, Scrubber
 from apiconform.verdict import HarnessError
 
@@ -47,12 +50,23 @@ def cassette_name(nodeid: str) -> str:
     return f"{stem}__{safe}.yaml"
 
 
-def make_persister(scrubber: Scrubber) -> type:
-    """A vcrpy persister that writes atomically and refuses to write a secret."""
+def make_persister(scrubber: Scrubber, checked: dict[str, Any] | None = None) -> type:
+    """A vcrpy persister that writes atomically and refuses to write a secret.
+
+    ``checked`` is the cassette as :func:`read_cassette` parsed and checked it (replay): vcrpy
+    builds its requests and responses from that data instead of parsing the file a second time.
+    """
+
+    class _Checked:  # vcrpy's serializer interface, over the data already parsed
+        @staticmethod
+        def deserialize(_text: str) -> dict[str, Any] | None:
+            return checked
 
     class GatedPersister:
         @classmethod
         def load_cassette(cls, cassette_path: str, serializer: Any) -> Any:
+            if checked is not None:
+                return deserialize("", _Checked)
             path = Path(cassette_path)
             if not path.is_file():
                 raise CassetteNotFoundError()
@@ -104,7 +118,8 @@ def _load(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CassetteError(f"{path}: no cassette for this test; record it with --mode record")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        with _collector_paused():
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CassetteError(f"{path}: corrupt cassette ({type(exc).__name__}); re-record it") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
@@ -125,6 +140,20 @@ def _load(path: Path) -> dict[str, Any]:
             where = f"{method} {urlsplit(uri).path}" if isinstance(method, str) and isinstance(uri, str) else "?"
             raise CassetteError(f"{path}: corrupt cassette, interaction {index} ({where}): {problem}; re-record it")
     return data
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing a cassette builds a large tree of objects and no garbage; CPython's cyclic collector
+    would walk the growing heap again and again while it is built (a 5,000-interaction cassette
+    parsed 2-3x slower with it running)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _shape_problem(interaction: Any) -> str | None:
@@ -306,11 +335,17 @@ def _same_probe(r1: Any, r2: Any) -> None:
     assert r1.headers.get(PROBE_HEADER) == r2.headers.get(PROBE_HEADER)
 
 
+match_key(_same_probe, lambda r: r.headers.get(PROBE_HEADER))
+
+
 @contextmanager
-def cassette(vcr_: vcr.VCR, path: Path, scrubber: Scrubber, target: str, provider: str) -> Iterator[Any]:
-    persister = make_persister(scrubber)
+def cassette(vcr_: vcr.VCR, path: Path, scrubber: Scrubber, target: str, provider: str,
+             checked: dict[str, Any] | None = None) -> Iterator[Any]:
+    """The test's cassette, open; replay passes the ``checked`` data :func:`read_cassette` returned."""
+    persister = make_persister(scrubber, checked)
     vcr_.register_persister(persister)
-    with vcr_.use_cassette(str(path)) as cas:
+    # vcr_.use_cassette, with the cassette class that finds a request's interactions by key (record/index.py)
+    with IndexedCassette.use(**vcr_.get_merged_config(path=str(path))) as cas:
         if vcr_.record_mode != "none":
             cas._metadata.update({"format": FORMAT, "provider": provider, "target": target,
                                   "tool": f"apiconform {__version__}",
