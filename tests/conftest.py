@@ -7,16 +7,19 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from filelock import FileLock
 
 from apiconform.contract.model import load_contract
 from apiconform.paths import cassettes_dir, contract_path
 from apiconform.record.cassettes import cassette_name
+from apiconform.sandbox.reach import read_reach
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +39,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 # Rate-limited sandboxes and their budget run on a faster clock in live suite runs, so a run takes seconds, not
 # minutes; providers without [rate_limit] ignore it. The window must stay long enough for a planned burst of
 # limit + 1 requests on a loaded 2-core machine (about 40 ms a request there, measured with four workers), or
-# the burst check ends in an honest `error` ("took longer than one rate window") instead of its verdict.
+# the burst check ends in an honest `error` ("took longer than one rate window") instead of its verdict; a
+# live burst gets three tries (checks/ratelimit.py), so one slow moment of a loaded machine is not enough.
 MIN_WINDOW_S = 0.25
 PER_REQUEST_S = 0.04
 
@@ -49,22 +53,23 @@ def burst_safe_scale(provider: str) -> float:
     return max(1.0, limit.window / max(MIN_WINDOW_S, (limit.limit + 1) * PER_REQUEST_S))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def rate_scale() -> Callable[[str], float]:
     """:func:`burst_safe_scale`, for tests that run a suite live against a sandbox."""
     return burst_safe_scale
 
 
 def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] | None = None,
-              timeout: float = 300, allow_writes: bool = True
+              timeout: float = 300, allow_writes: bool = True, checks: Sequence[str] = ()
               ) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
-    """Run ``suites/<provider>`` with ``args``; return the process and its results.json records.
+    """Run ``suites/<provider>`` (or only ``checks``, node ids) with ``args``; return the process and its
+    results.json records.
 
     A ``--target`` here is always a sandbox (or a proxy to one) the test owns, so writes are allowed
     unless ``allow_writes=False``.
     """
     allow = ["--allow-writes"] if "--target" in args and allow_writes else []
-    cmd = [sys.executable, "-m", "pytest", f"suites/{provider}", "-q", "-p", "no:xdist",
+    cmd = [sys.executable, "-m", "pytest", *(checks or [f"suites/{provider}"]), "-q", "-p", "no:xdist",
            "--report-dir", str(report_dir), *args, *allow]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
@@ -73,7 +78,7 @@ def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] |
     return proc, records
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def suite_run():
     """Run a provider suite in a child pytest, as a user would; see :func:`run_suite`."""
     return run_suite
@@ -152,3 +157,48 @@ def readme_block(heading: str) -> list[str]:
 def readme():
     """:func:`readme_block`: the commands the README gives a user, for tests that follow them."""
     return readme_block
+
+
+@dataclass
+class CleanRun:
+    """One isolated run of a provider's suite against its clean sandbox, and the gates each check reached."""
+
+    returncode: int
+    output: str
+    records: list[dict[str, Any]]
+    reach: dict[str, set[str]]  # fault -> the checks (node ids) whose requests consulted its gate
+
+    def checks_for(self, fault: str) -> list[str]:
+        """The node ids that can see ``fault``; empty means the whole suite (a gate outside every check, or
+        ``APICONFORM_FAULT_RUNS=whole``, which benchmarks/test_command.py sets to time the whole-suite proof)."""
+        reached = self.reach.get(fault, set())
+        whole = os.environ.get("APICONFORM_FAULT_RUNS") == "whole" or any(c.startswith("<") for c in reached)
+        return [] if whole else sorted(reached)
+
+
+@pytest.fixture(scope="session")
+def clean_runs(tmp_path_factory, rate_scale, suite_run):
+    """provider -> :class:`CleanRun`, made once per test session and shared by the xdist workers."""
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    cache: dict[str, CleanRun] = {}
+
+    def get(provider: str) -> CleanRun:
+        if provider not in cache:
+            folder = root / f"clean-reach-{provider}"
+            done = folder / "done.json"
+            with FileLock(str(folder) + ".lock"):
+                if not done.exists():
+                    folder.mkdir(exist_ok=True)
+                    log = folder / "reach.jsonl"
+                    proc, records = suite_run(provider, folder / "report", "--isolate-checks", "--sandbox-reach",
+                                              str(log), "--rate-scale", f"{rate_scale(provider):g}")
+                    reach = {f: sorted(c) for f, c in read_reach(log).items()} if log.exists() else {}
+                    done.write_text(json.dumps({"returncode": proc.returncode, "records": records, "reach": reach,
+                                                "output": proc.stdout[-3000:] + proc.stderr[-3000:]}))
+            data = json.loads(done.read_text())
+            cache[provider] = CleanRun(data["returncode"], data["output"], data["records"],
+                                       {f: set(c) for f, c in data["reach"].items()})
+        return cache[provider]
+
+    return get

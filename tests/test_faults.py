@@ -1,8 +1,16 @@
 """The fault catalogues prove every check can fail.
 
-For each fault of each bundled sandbox, a suite run against the faulty sandbox must fail at
-least one check, and every check that fails must fail on exactly the clause the fault breaks:
-no errors, no collateral failures. Against each clean sandbox nothing fails.
+For each fault of each bundled sandbox, the checks run against the faulty sandbox must include a
+failure, and every check that fails must fail on exactly the clause the fault breaks: no errors, no
+collateral failures. Against each clean sandbox nothing fails.
+
+A fault runs only the checks that can see it (docs/faults.md, "Which checks a fault runs"). Each
+provider's suite first runs once against its clean sandbox with ``--isolate-checks`` (every check
+starts from the seeded data) and ``--sandbox-reach`` (which fault gates each check's requests
+consult). A check that never consulted fault F's gate sends the same requests to the same data under
+F and takes the same code path, so it gets the same answers and passes again: only the checks that
+reached F's gate run under F, isolated the same way. A gate consulted outside any check's request
+(at start-up) reaches every check, and then the whole suite runs.
 """
 from __future__ import annotations
 
@@ -38,10 +46,26 @@ def test_clean_sandbox_fails_nothing(provider, tmp_path, suite_run, rate_scale):
     assert proc.returncode == 0
 
 
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+def test_clean_sandbox_fails_nothing_check_by_check(provider, clean_runs):
+    """The isolated clean run that the fault runs are chosen from passes too, and every fault is reachable."""
+    run = clean_runs(provider)
+    assert run.records, run.output
+    bad = [(r["test"], r["verdict"], r["message"][:200]) for r in run.records if r["verdict"] != "pass"]
+    assert not bad
+    assert run.returncode == 0
+    assert {f.name for f in fault_catalogue(provider)} - set(run.reach) == set(), "faults no check reaches"
+    assert set().union(*run.reach.values()) - {"<outside any request>"} <= {r["test"] for r in run.records}
+
+
 @pytest.mark.parametrize("provider,fault", FAULTS, ids=lambda v: getattr(v, "name", v))
-def test_fault_fails_exactly_its_clause(provider, fault, tmp_path, suite_run, rate_scale):
-    proc, records = suite_run(provider, tmp_path, "--sandbox-fault", fault.name, *scale_args(provider, rate_scale))
+def test_fault_fails_exactly_its_clause(provider, fault, tmp_path, suite_run, rate_scale, clean_runs):
+    checks = clean_runs(provider).checks_for(fault.name)
+    proc, records = suite_run(provider, tmp_path, "--sandbox-fault", fault.name, "--isolate-checks",
+                              *scale_args(provider, rate_scale), checks=checks)
     assert records, proc.stdout[-2000:] + proc.stderr[-2000:]
+    if checks:
+        assert sorted(r["test"] for r in records) == checks, "the chosen checks did not all run"
     failed = [r for r in records if r["verdict"] != "pass"]
     assert failed, f"no check caught fault {fault.name} ({fault.clause})"
     stray = [(r["test"], r["verdict"], r["violated"], r["message"][:200]) for r in failed

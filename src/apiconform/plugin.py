@@ -25,6 +25,7 @@ from apiconform.http import rate, writes
 from apiconform.http.client import Api, Target
 from apiconform.http.targets import (
     RUN_DIR_ENV,
+    SandboxReach,
     TargetError,
     replay_target,
     sandbox_target,
@@ -64,6 +65,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ca-bundle", default=None, metavar="PEM", help="CA bundle to verify the target's TLS")
     group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
                     help="start the bundled sandbox with this fault (repeatable)")
+    group.addoption("--isolate-checks", action="store_true",
+                    help="live against the bundled sandbox: each check starts from its seeded data (the fault "
+                    "tests' mode; docs/faults.md)")
+    group.addoption("--sandbox-reach", default=None, metavar="FILE",
+                    help="live against the bundled sandbox: log which fault gates each check reaches to FILE")
     group.addoption("--report-dir", default=None, metavar="DIR", help="write results.json, junit.xml, summary.md, "
                     "report.html here")
     group.addoption("--cassette-dir", default=None, metavar="DIR", help="cassettes root (default: ./cassettes)")
@@ -151,7 +157,9 @@ class _Session:
                 target.allow_writes = opt("allow_writes")
             else:
                 try:
-                    target = sandbox_target(contract, tuple(opt("sandbox_fault")), opt("rate_scale"))
+                    reach = SandboxReach(opt("isolate_checks"), Path(opt("sandbox_reach")) if opt("sandbox_reach")
+                                         else None)
+                    target = sandbox_target(contract, tuple(opt("sandbox_fault")), opt("rate_scale"), reach)
                 except SandboxError as exc:
                     self.failed[contract.provider] = f"{type(exc).__name__}: {exc}"
                     raise HarnessError(self.failed[contract.provider]) from None
@@ -184,7 +192,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
     scrubber = session.scrubbers[contract.provider]
     path = session.cassette_path(contract, request.node.nodeid)
     if session.mode == "live":
-        client = Api(contract, target, scrubber=scrubber)
+        client = Api(contract, target, scrubber=scrubber, check_id=request.node.nodeid)
         request.node.stash[_api_key] = client
         yield client
         client.close()

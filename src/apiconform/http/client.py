@@ -24,6 +24,7 @@ from apiconform.http.invariants import check_invariants, check_spec
 from apiconform.http.rate import Budget, budget_for
 from apiconform.record.cassettes import PROBE_HEADER, CassetteError, refusal_key
 from apiconform.record.scrub import Scrubber
+from apiconform.sandbox.reach import CHECK_HEADER
 from apiconform.verdict import ContractViolation, HarnessError
 
 
@@ -58,6 +59,7 @@ class Target:
     http_url: str | None = None  # the plain-HTTP twin of base_url, if known
     faults: tuple[str, ...] = ()
     allow_writes: bool = True  # False: a real account without --allow-writes (http/writes.py)
+    names_checks: bool = False  # a bundled sandbox in the fault tests' mode: each request names its check
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Api:
     recorded_refusals: tuple[str, ...] = ()  # replay: the refusals the cassette recorded, replayed as such
     network_retries: list[str] = field(default_factory=list)  # requests resent after they may have arrived
     scrubber: Scrubber | None = None  # learns the secrets responses hand out (contract [[secrets]])
+    check_id: str = ""  # the test's node id, sent as X-Apiconform-Check when the target names checks
 
     def __post_init__(self) -> None:
         if self.auth is None and self.contract.auth:
@@ -84,8 +87,9 @@ class Api:
         # One TLS context for httpx and the raw probe: both trust exactly the same CAs.
         self._ssl = (ssl.create_default_context(cafile=self.target.ca_bundle) if self.target.ca_bundle
                      else httpx.create_ssl_context())
+        named = {CHECK_HEADER: self.check_id} if self.check_id and self.target.names_checks else {}
         self._http = httpx.Client(transport=resilience.transport(self._ssl), timeout=resilience.timeout_s(),
-                                  follow_redirects=False, headers={"User-Agent": self.contract.user_agent})
+                                  follow_redirects=False, headers={"User-Agent": self.contract.user_agent, **named})
 
     def close(self) -> None:
         self._http.close()

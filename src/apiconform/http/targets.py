@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
@@ -62,14 +63,26 @@ def _query_credential(contract: Contract, names: list[str]) -> str:
     return next((a.credential for a in contract.auth if a.kind == "query"), names[0] if names else "")
 
 
-def sandbox_target(contract: Contract, faults: tuple[str, ...], rate_scale: float = 1.0) -> Target:
-    env = shared_sandbox_env(contract.provider, faults, rate_scale)
+@dataclass(frozen=True)
+class SandboxReach:
+    """The fault tests' sandbox options (:mod:`apiconform.sandbox.reach`): restore the seeded data per check,
+    and/or log which fault gates each check consults. Either makes the client name each request's check."""
+
+    isolate_checks: bool = False
+    log: Path | None = None
+
+
+def sandbox_target(contract: Contract, faults: tuple[str, ...], rate_scale: float = 1.0,
+                   reach: SandboxReach | None = None) -> Target:
+    env = shared_sandbox_env(contract.provider, faults, rate_scale, reach)
     prefix = contract.env_prefix
     return Target(kind="sandbox", base_url=env[f"{prefix}_BASE_URL"], credentials=credentials_from(contract, env),
-                  ca_bundle=env.get(f"{prefix}_CA_BUNDLE"), http_url=env.get(f"{prefix}_HTTP_URL"), faults=faults)
+                  ca_bundle=env.get(f"{prefix}_CA_BUNDLE"), http_url=env.get(f"{prefix}_HTTP_URL"), faults=faults,
+                  names_checks=bool(reach and (reach.isolate_checks or reach.log)))
 
 
-def shared_sandbox_env(provider: str, faults: tuple[str, ...], rate_scale: float = 1.0) -> dict[str, str]:
+def shared_sandbox_env(provider: str, faults: tuple[str, ...], rate_scale: float = 1.0,
+                       reach: SandboxReach | None = None) -> dict[str, str]:
     from apiconform.sandbox.runner import start_sandbox
 
     run_dir = Path(os.environ.get(RUN_DIR_ENV) or ".")
@@ -77,7 +90,9 @@ def shared_sandbox_env(provider: str, faults: tuple[str, ...], rate_scale: float
     with FileLock(str(state) + ".lock"):
         if state.exists():
             return json.loads(state.read_text())["env"]
-        handle = start_sandbox(provider, faults, workdir=run_dir / f"sandbox-{provider}", rate_scale=rate_scale)
+        reach = reach or SandboxReach()
+        handle = start_sandbox(provider, faults, workdir=run_dir / f"sandbox-{provider}", rate_scale=rate_scale,
+                               isolate_checks=reach.isolate_checks, reach_log=reach.log)
         state.write_text(json.dumps({"pid": handle.pid, "env": handle.env}))
         return handle.env
 

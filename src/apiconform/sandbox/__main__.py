@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from apiconform.sandbox import UnknownProvider, fault_catalogue, load_provider
+from apiconform.sandbox.reach import CheckScope, FaultSet, record_reach
 from apiconform.sandbox.server import Listening, serve
 from apiconform.sandbox.tls import make_tls
 
@@ -34,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="run the rate limit's clock N times faster (default 1: the documented rate)")
     parser.add_argument("--ready-file", type=Path, help="write {provider, pid, env} here once listening")
     parser.add_argument("--state-dir", type=Path, help="where ca.pem and the server key go (default: a temp dir)")
+    parser.add_argument("--isolate-checks", action="store_true",
+                        help="restore the seeded data whenever a request from a new check arrives "
+                        "(named by the X-Apiconform-Check header; see apiconform.sandbox.reach)")
+    parser.add_argument("--reach-log", type=Path, metavar="FILE",
+                        help="append which fault gates each check's requests consult to FILE (JSON lines)")
     return parser
 
 
@@ -69,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown fault(s) for {args.provider}: {', '.join(unknown)}\n"
               f"valid faults: {', '.join(valid)}", file=sys.stderr)
         return EXIT_USAGE
-    faults = frozenset(args.fault)
+    record_reach(args.reach_log)
+    faults = FaultSet(args.fault)
 
     own_state_dir = args.state_dir is None
     state_dir = Path(tempfile.mkdtemp(prefix=f"apiconform-{args.provider}-")) if own_state_dir else args.state_dir
@@ -94,7 +101,7 @@ async def _run(module: Any, args: argparse.Namespace, faults: frozenset[str], tl
         app, env = module.create_app(faults, rate_scale=args.rate_scale)
         app.state.base_url = https_url + getattr(module, "BASE_PATH", "")
         credentials.update(env)
-        return app
+        return CheckScope(app, getattr(app.state, "isolated", ()), args.isolate_checks)
 
     def on_ready(listening: Listening) -> None:
         env = {

@@ -73,10 +73,12 @@ def _tail(path: Path, limit: int = 4000) -> str:
 
 
 def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0, timeout: float = 30,
-                  workdir: Path | None = None, rate_scale: float = 1.0) -> SandboxHandle:
+                  workdir: Path | None = None, rate_scale: float = 1.0, isolate_checks: bool = False,
+                  reach_log: Path | None = None) -> SandboxHandle:
     """Spawn `python -m apiconform.sandbox`, wait for its ready file, return the handle.
 
-    ``rate_scale`` runs the sandbox's rate limit on a clock that many times faster.
+    ``rate_scale`` runs the sandbox's rate limit on a clock that many times faster. ``isolate_checks`` and
+    ``reach_log`` are the fault tests' options (:mod:`apiconform.sandbox.reach`).
 
     ``workdir`` (CA, ready file, logs) defaults to a fresh temp dir that ``stop()`` removes; a
     caller that passes its own (and stops the sandbox by pid) removes it itself.
@@ -90,6 +92,8 @@ def start_sandbox(provider: str, faults: Sequence[str] = (), port: int = 0, time
                "--ready-file", str(ready), "--state-dir", str(workdir / "state"), "--rate-scale", str(rate_scale)]
     for fault in faults:
         command += ["--fault", fault]
+    command += ["--isolate-checks"] if isolate_checks else []
+    command += ["--reach-log", str(reach_log)] if reach_log else []
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_SRC_DIR), env.get("PYTHONPATH", "")) if p)
     with open(stderr_path, "wb") as stderr:

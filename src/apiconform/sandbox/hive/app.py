@@ -27,6 +27,7 @@ from apiconform.sandbox.hive.errors import (
 )
 from apiconform.sandbox.hive.handlers import Ctx, dispatch
 from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
+from apiconform.sandbox.reach import FaultSet
 from apiconform.sandbox.webhooks import Webhooks
 
 BASE_PATH = "/merchant_api/v1"
@@ -49,7 +50,7 @@ def authenticate(request: Request, keys: bearer.Keyring, faults: frozenset[str])
 
 def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlette, dict[str, str]]:
     """A fresh shop (three SKUs, an order and its shipment, a return, a restocking shipment) and one key."""
-    faults = frozenset(faults)
+    faults = FaultSet(faults)
     store = st.seed()
     keys = bearer.Keyring("")
     token = keys.issue("merchant")
@@ -71,4 +72,5 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
                               error=lambda _left: error_response(ApiError(429, TOO_MANY_REQUESTS), faults))
     app = Starlette(routes=[Mount("/", app=endpoint(handle, log))],
                     middleware=[Middleware(RateLimitMiddleware, config=limited)])
+    app.state.isolated = [store]  # what a check can change: restored per check under --isolate-checks
     return app, {"HIVE_API_KEY": token.value, "HIVE_WEBHOOK_TRIGGER": "1"}

@@ -20,6 +20,7 @@ from apiconform.sandbox.mite.auth import authenticate
 from apiconform.sandbox.mite.errors import FORMAT_UNSUPPORTED, ApiError, uri_missing
 from apiconform.sandbox.mite.handlers import Ctx, dispatch
 from apiconform.sandbox.mite.state import Store
+from apiconform.sandbox.reach import FaultSet
 
 FORMATS = ("json", "xml")
 log = logging.getLogger(__name__)
@@ -84,11 +85,12 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     The server sets `app.state.base_url` (the https URL) once it knows its port; the app
     needs it for absolute Location headers.
     """
-    faults = frozenset(faults)
+    faults = FaultSet(faults)
     store = state.seed()
     app = Starlette(routes=[Mount("/", app=endpoint(lambda request: handle(request, store, faults, app.state.base_url),
                                                     log))])
     app.state.base_url = "https://127.0.0.1"
+    app.state.isolated = [store]  # what a check can change: restored per check under --isolate-checks
     return app, _credential_env(store)
 
 

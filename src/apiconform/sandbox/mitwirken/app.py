@@ -30,6 +30,7 @@ from apiconform.sandbox.mitwirken.errors import (
 )
 from apiconform.sandbox.mitwirken.handlers import Ctx, dispatch
 from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
+from apiconform.sandbox.reach import FaultSet
 
 KEY_PREFIX = "mit_"
 READ = "read"
@@ -86,7 +87,7 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     ``rate_scale`` runs the rate limit's clock that many times faster (its headers still read as
     at the documented rate).
     """
-    faults = frozenset(faults)
+    faults = FaultSet(faults)
     store = members.seed()
     keys = bearer.Keyring(KEY_PREFIX)
     full, restricted, revoked = keys.issue("full"), keys.issue("restricted", READ), keys.issue("revoked", revoked=True)
@@ -96,5 +97,6 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     served = endpoint(lambda request: handle(request, Ctx(request, store, faults), keys), log)
     app = Starlette(routes=[Mount("/", app=served)], middleware=[Middleware(RateLimitMiddleware, config=limited)])
     app.state.base_url = "https://127.0.0.1"
+    app.state.isolated = [store]  # what a check can change: restored per check under --isolate-checks
     return app, {"MITWIRKEN_API_KEY": full.value, "MITWIRKEN_RESTRICTED_API_KEY": restricted.value,
                  "MITWIRKEN_REVOKED_API_KEY": revoked.value}

@@ -30,6 +30,7 @@ from apiconform.sandbox.mstudio import store as st
 from apiconform.sandbox.mstudio.errors import ApiError, error_response, forbidden, json_response, unauthorized
 from apiconform.sandbox.mstudio.handlers import Ctx, dispatch
 from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
+from apiconform.sandbox.reach import FaultSet
 
 RATE_LIMIT, RATE_WINDOW = 20, 4.0
 EXEMPT = "/v2/users/self/sessions/current/status"
@@ -73,7 +74,7 @@ def _seconds(name: str, default: float) -> float:
 
 def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlette, dict[str, str]]:
     """A fresh account (one user, 13 projects, three tokens) and the app serving it; plus the env naming the tokens."""
-    faults = frozenset(faults)
+    faults = FaultSet(faults)
     store = st.seed()
     full = store.add_token("apiconform owner", ["api_read", "api_write"])
     read = store.add_token("apiconform reader", ["api_read"])
@@ -114,6 +115,7 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
                     middleware=[Middleware(RateLimitMiddleware, config=limited),
                                 Middleware(ConsistencyMiddleware, events=events, timed_out=timed_out)])
     app.state.base_url = "https://127.0.0.1"
+    app.state.isolated = [store, revoked]  # what a check can change: restored per check under --isolate-checks
     return app, {"MSTUDIO_API_TOKEN": full["secret"], "MSTUDIO_READ_TOKEN": read["secret"],
                  "MSTUDIO_EXPIRED_TOKEN": expired["secret"]}
 
