@@ -33,9 +33,8 @@ from apiconform.http.targets import (
     url_target,
 )
 from apiconform.paths import cassettes_dir
-from apiconform.record import logscrub
+from apiconform.record import MODES, logscrub
 from apiconform.record.cassettes import (
-    MODES,
     REFUSED,
     CassetteError,
     age_problem,
@@ -400,6 +399,11 @@ def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if prev is None or record["verdict"] in RED:
             by_test[record["test"]] = record
     return list(by_test.values())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):  # an xdist worker: its last rate counters, for the controller
+        rate.flush()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
