@@ -137,8 +137,8 @@ def importtime(bench: Bench, code: list[str], top: int = 8) -> str:
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _, cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
-        if not name.startswith(" "):  # a top-level import: they add up to the whole
+        _, cumulative, name = line[len("import time:"):].split("|")
+        if not name[1:].startswith(" "):  # a top-level import (nested ones are indented): they add up to the whole
             total += int(cumulative)
         package = name.strip().split(".")[0]
         packages[package] = max(packages.get(package, 0), int(cumulative))

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pyrate_limiter import AbstractBucket, Rate, RateItem
 
 from apiconform.contract.model import Contract, RateLimit
 from apiconform.http.rate import headers
@@ -33,6 +32,8 @@ from apiconform.http.rate.stores import Store, StoreError, open_store, store_err
 from apiconform.verdict import HarnessError
 
 if TYPE_CHECKING:
+    from pyrate_limiter import AbstractBucket  # imported where a bucket is made: replay never makes one
+
     from apiconform.http.exchange import Exchange
 
 Answer = TypeVar("Answer", httpx.Response, "Exchange")
@@ -208,6 +209,8 @@ class Budget:
             raise HarnessError(self._broken) from None
 
     def _bucket(self, secret: Sequence[str]) -> AbstractBucket:
+        from pyrate_limiter import Rate
+
         key = _digest(self.provider, self.base_url, *secret)
         if key not in self._buckets:
             assert self.rl is not None and self.store is not None
@@ -217,6 +220,8 @@ class Budget:
 
     def _acquire(self, secret: Sequence[str]) -> str:
         """Wait for a lease elsewhere, a hold and the bucket; return the in-flight token."""
+        from pyrate_limiter import RateItem
+
         store = self.store
         assert store is not None
         token = uuid.uuid4().hex
