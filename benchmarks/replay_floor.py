@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROVIDERS = ("mite", "mitwirken", "hive", "mstudio")
+SUMMARY = re.compile(r"^=*\s*\d+ (passed|failed|skipped|xfailed|xpassed|errors?)\b.* in [\d.]+s")  # pytest's last line
 COUNT = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?)\b")
 
 
@@ -95,7 +96,8 @@ class Bench:
         """One replay run of ``row``: its wall time and its number of tests (all must pass)."""
         with tempfile.TemporaryDirectory(dir=self.scratch) as reports:
             elapsed, proc = self.timed(self.replay_cmd(row, Path(reports)), self.root)
-        counts = {kind: int(n) for n, kind in COUNT.findall(proc.stdout)}
+        summary = next((line for line in reversed(proc.stdout.splitlines()) if SUMMARY.match(line)), "")
+        counts = {kind: int(n) for n, kind in COUNT.findall(summary)}
         if proc.returncode != 0 or set(counts) != {"passed"}:
             sys.exit(f"{row.name}: replay did not pass (exit {proc.returncode}):\n{proc.stdout[-3000:]}"
                      f"{proc.stderr[-2000:]}")
@@ -143,6 +145,7 @@ PHASES = [
     ("collection (suite modules, their imports)", [("_pytest/main.py", "perform_collect")]),
     ("contract and schema loading", [("contract/model.py", "load_contract"), ("contract/schemas.py", "load_schema")]),
     ("TLS contexts (client set-up)", [("/ssl.py", "create_default_context")]),
+    ("rate budget counters (files written)", [("http/rate/budget.py", "_flush")]),
     ("cassette loading (apiconform's check)", [("record/cassettes.py", "_load")]),
     ("cassette loading (vcrpy)", [("vcr/cassette.py", "_load")]),
     ("matching and playback (vcrpy)", [("vcr/cassette.py", "play_response"),
