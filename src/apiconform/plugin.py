@@ -255,6 +255,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
             if record["verdict"] in (Verdict.DIFFERS, Verdict.EXPECTED):  # not a violation: pytest shows an x
                 report.outcome = "skipped"
                 report.wasxfail = record["message"][:500]
+    if report.when == "teardown" and _api_key in item.stash:  # the last reader: the test's client, cassette
+        del item.stash[_api_key]  # and exchanges go (kept on every item, they made each garbage collection slower)
 
 
 def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport, client: Api | None
