@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from apiconform.paths import project_root, providers, suites_dir
-from apiconform.record.cassettes import MODES
+from apiconform.record import MODES
 
 
 class _Parser(argparse.ArgumentParser):

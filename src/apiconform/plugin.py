@@ -34,9 +34,8 @@ from apiconform.http.targets import (
     url_target,
 )
 from apiconform.paths import cassettes_dir
-from apiconform.record import logscrub
+from apiconform.record import MODES, logscrub
 from apiconform.record.cassettes import (
-    MODES,
     REFUSED,
     CassetteError,
     age_problem,
@@ -266,6 +265,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
             if record["verdict"] in (Verdict.DIFFERS, Verdict.EXPECTED):  # not a violation: pytest shows an x
                 report.outcome = "skipped"
                 report.wasxfail = record["message"][:500]
+    if report.when == "teardown" and _api_key in item.stash:  # the last reader: the test's client, cassette
+        del item.stash[_api_key]  # and exchanges go (kept on every item, they made each garbage collection slower)
 
 
 def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport, client: Api | None
@@ -410,6 +411,11 @@ def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if prev is None or record["verdict"] in RED:
             by_test[record["test"]] = record
     return list(by_test.values())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):  # an xdist worker: its last rate counters, for the controller
+        rate.flush()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

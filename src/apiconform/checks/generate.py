@@ -16,22 +16,34 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, date, datetime
-from typing import Any
-
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from apiconform.contract.schemas import problems
+
+if TYPE_CHECKING:  # Hypothesis is imported where payloads are drawn: replay never draws, so never loads it
+    from hypothesis import strategies as st
 
 SUPPORTED = {"$schema", "title", "description", "type", "properties", "required", "additionalProperties",
              "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "enum", "default",
              "items", "minItems", "maxItems", "uniqueItems", "oneOf", "anyOf", "examples", "$defs", "deprecated"}
-MOMENTS = st.datetimes(datetime(2030, 1, 1), datetime(2099, 12, 31)).map(
-    lambda d: d.replace(microsecond=0, tzinfo=UTC).isoformat().replace("+00:00", "Z"))
 
-# Printable text within the Basic Multilingual Plane: 4-byte characters (emoji) are a storage
-# quirk of many backends (MySQL utf8), not part of any contract we check.
-TEXT = st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x00", max_codepoint=0xFFFF)
+
+@cache
+def _moments() -> st.SearchStrategy[str]:
+    from hypothesis import strategies as st
+
+    return st.datetimes(datetime(2030, 1, 1), datetime(2099, 12, 31)).map(
+        lambda d: d.replace(microsecond=0, tzinfo=UTC).isoformat().replace("+00:00", "Z"))
+
+
+@cache
+def _text() -> st.SearchStrategy[str]:
+    """Printable text within the Basic Multilingual Plane: 4-byte characters (emoji) are a storage
+    quirk of many backends (MySQL utf8), not part of any contract we check."""
+    from hypothesis import strategies as st
+
+    return st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x00", max_codepoint=0xFFFF)
 
 
 class SchemaNotSupported(ValueError):
@@ -39,6 +51,8 @@ class SchemaNotSupported(ValueError):
 
 
 def strategy(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    from hypothesis import strategies as st
+
     unknown = set(schema) - SUPPORTED
     if unknown or schema.get("$defs"):
         raise SchemaNotSupported(f"payload schema uses unsupported keywords {sorted(unknown) or ['$defs']}")
@@ -75,14 +89,14 @@ def strategy(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         if schema.get("format") == "date":
             return st.dates(date(2000, 1, 1), date(2099, 12, 31)).map(date.isoformat)
         if schema.get("format") == "date-time":
-            return MOMENTS
+            return _moments()
         if schema.get("format") == "uuid":
             return st.uuids().map(str)
         lo, hi = schema.get("minLength", 0), schema.get("maxLength", 100)
         if "pattern" in schema:
-            base = st.from_regex(schema["pattern"], fullmatch=True, alphabet=TEXT)
+            base = st.from_regex(schema["pattern"], fullmatch=True, alphabet=_text())
             return base.filter(lambda s: lo <= len(s) <= hi)
-        return st.text(TEXT, min_size=lo, max_size=hi)
+        return st.text(_text(), min_size=lo, max_size=hi)
     raise SchemaNotSupported(f"payload schema type {kind!r} is not supported")
 
 
@@ -92,6 +106,8 @@ def draw(strat: st.SearchStrategy[Any], n: int) -> list[Any]:
     Replay never calls this: it takes the payloads the cassette recorded, so verdicts do not
     depend on the Hypothesis version.
     """
+    from hypothesis import HealthCheck, Phase, given, settings
+
     out: list[Any] = []
 
     @settings(max_examples=n, derandomize=True, database=None, phases=[Phase.generate],
@@ -111,6 +127,8 @@ def covering(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     only a payload that sends another value can catch it. Not a default means: not the declared
     ``default``, or, without one, not empty, zero or false.
     """
+    from hypothesis import strategies as st
+
     if schema.get("type") != "object":
         raise SchemaNotSupported("a create payload schema must be an object")
     return st.fixed_dictionaries({name: strategy(sub).filter(lambda v, sub=sub: _not_default(v, sub))

@@ -280,10 +280,14 @@ class Contract:
         raise ContractError(f"{self.path}: no auth variant {name!r}")
 
 
-@cache
 def suite_contract(test_file: str) -> Contract:
-    """The contract beside a suite's test file, loaded once per process."""
-    return load_contract(Path(test_file).with_name("contract.toml"))
+    """The contract beside a suite's test file, loaded once per process (not once per test file)."""
+    return _contract_at(str(Path(test_file).with_name("contract.toml")))
+
+
+@cache
+def _contract_at(path: str) -> Contract:
+    return load_contract(Path(path))
 
 
 def _need(table: dict[str, Any], key: str, where: str, path: Path) -> Any:

@@ -6,6 +6,7 @@ the way. Transport failures become :class:`HarnessError`, never a contract failu
 """
 from __future__ import annotations
 
+import functools
 import json
 import ssl
 from collections.abc import Mapping
@@ -48,6 +49,20 @@ def _refused(exc: httpx.TransportError) -> bool:
     return False
 
 
+def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """The client TLS context trusting ``ca_bundle`` (else certifi's CAs), built once per process and bundle.
+
+    Loading a bundle costs ~10-25 ms (certifi's is 300 KB), once per test before: most of a replay's time.
+    The cache key is the bundle's bytes, so a sandbox's new CA at an old path is never trusted stale.
+    """
+    return _tls_context(ca_bundle, Path(ca_bundle).read_bytes() if ca_bundle else b"")
+
+
+@functools.lru_cache(maxsize=16)
+def _tls_context(ca_bundle: str | None, _content: bytes) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else httpx.create_ssl_context()
+
+
 @dataclass
 class Target:
     """Where requests go and with which credentials."""
@@ -85,8 +100,7 @@ class Api:
         if self.auth is None and self.contract.auth:
             self.auth = self.contract.auth[0].name
         # One TLS context for httpx and the raw probe: both trust exactly the same CAs.
-        self._ssl = (ssl.create_default_context(cafile=self.target.ca_bundle) if self.target.ca_bundle
-                     else httpx.create_ssl_context())
+        self._ssl = tls_context(self.target.ca_bundle)
         named = {CHECK_HEADER: self.check_id} if self.check_id and self.target.names_checks else {}
         self._http = httpx.Client(transport=resilience.transport(self._ssl), timeout=resilience.timeout_s(),
                                   follow_redirects=False, headers={"User-Agent": self.contract.user_agent, **named})

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pyrate_limiter import AbstractBucket, Rate, RateItem
 
 from apiconform.contract.model import Contract, RateLimit
 from apiconform.http.rate import headers
@@ -33,6 +32,8 @@ from apiconform.http.rate.stores import Store, StoreError, open_store, store_err
 from apiconform.verdict import HarnessError
 
 if TYPE_CHECKING:
+    from pyrate_limiter import AbstractBucket  # imported where a bucket is made: replay never makes one
+
     from apiconform.http.exchange import Exchange
 
 Answer = TypeVar("Answer", httpx.Response, "Exchange")
@@ -41,6 +42,7 @@ MAX_RETRIES = 3  # an unplanned 429 is retried this often before the check ends 
 INFLIGHT_TTL = 60.0  # a request not answered by then (the client times out sooner) no longer blocks a lease
 COUNTERS_DIR = "rate-counters"
 OFF = "off"  # --rate-store off: no budget, only counting (a benchmark's control run)
+FLUSH_EVERY = 1.0  # seconds between two writes of a process's counters (each process writes its last at its end)
 
 
 @dataclass
@@ -153,6 +155,7 @@ class Budget:
     _announced: float = field(init=False, default=0.0)  # latest reset/retry-after seen inside the lease
     _weight: int = field(init=False, default=1)  # > 1 once the target announced a lower limit than documented
     _broken: str = field(init=False, default="")
+    _flushed: float = field(init=False, default=-math.inf)  # time.monotonic() of the last flush
 
     def __post_init__(self) -> None:
         self.scope = _digest(self.provider, self.base_url)
@@ -202,10 +205,12 @@ class Budget:
                             f"so the other sharers' rate is never exceeded")
             if self.counters:
                 self.counters.store_error = self._broken
-                self._flush()
+                self._flush(force=True)
             raise HarnessError(self._broken) from None
 
     def _bucket(self, secret: Sequence[str]) -> AbstractBucket:
+        from pyrate_limiter import Rate
+
         key = _digest(self.provider, self.base_url, *secret)
         if key not in self._buckets:
             assert self.rl is not None and self.store is not None
@@ -215,6 +220,8 @@ class Budget:
 
     def _acquire(self, secret: Sequence[str]) -> str:
         """Wait for a lease elsewhere, a hold and the bucket; return the in-flight token."""
+        from pyrate_limiter import RateItem
+
         store = self.store
         assert store is not None
         token = uuid.uuid4().hex
@@ -291,7 +298,7 @@ class Budget:
             counters.unplanned_429 += 1
             wait = self.real(next((w for w in (reading.retry_after, reset) if w is not None), self.rl.window))
             if wait > max(60.0, 3 * self.window):  # e.g. a daily quota: waiting would stall the run
-                self._flush()
+                self._flush(force=True)
                 raise HarnessError(f"{self.provider}: an unplanned {status} asks to wait {wait:.0f} s, "
                                    f"far longer than the rate window; not waiting")
             self._hold(now + wait + self.margin)
@@ -352,10 +359,18 @@ class Budget:
             time.sleep(self._poll() if busy else min(start - now, 1.0))
 
     # -- counters ----------------------------------------------------------------------
-    def _flush(self) -> None:
-        """Leave this process's counters where the controller collects them."""
+    def _flush(self, force: bool = False) -> None:
+        """Leave this process's counters where the controller collects them.
+
+        At most every FLUSH_EVERY seconds unless ``force``d: a write and a rename per answer took most
+        of a replay's time on a slow file system. :func:`flush` writes the rest at the end of a process.
+        """
         if self.counters_dir is None or self.counters is None:
             return
+        now = time.monotonic()
+        if not force and now - self._flushed < FLUSH_EVERY:
+            return
+        self._flushed = now
         self.counters_dir.mkdir(parents=True, exist_ok=True)
         path = self.counters_dir / f"{_digest(self.provider, self.base_url)}-{os.getpid()}.json"
         tmp = path.with_suffix(".tmp")
@@ -363,8 +378,15 @@ class Budget:
         os.replace(tmp, path)
 
 
+def flush() -> None:
+    """Write this process's counters now (an xdist worker at its end; :func:`collect` before it reads)."""
+    for budget in _budgets.values():
+        budget._flush(force=True)
+
+
 def collect(run_dir: Path) -> dict[str, dict[str, Any]]:
     """Every process's counters, summed per provider: the ``rate`` object of results.json."""
+    flush()
     out: dict[str, dict[str, Any]] = {}
     spans: dict[str, list[float]] = {}
     for path in sorted((run_dir / COUNTERS_DIR).glob("*.json")):

@@ -17,11 +17,13 @@ from __future__ import annotations
 import sqlite3
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from pyrate_limiter import AbstractBucket, Rate, RedisBucket, SQLiteBucket
-
 from apiconform.record.scrub import REDACTED
+
+if TYPE_CHECKING:  # pyrate-limiter is imported where a bucket is made: a replay never makes one
+    from pyrate_limiter import AbstractBucket, Rate, SQLiteBucket
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 STATE_TTL = 24 * 3600  # Redis keys of a scope nobody used for a day expire
@@ -96,6 +98,8 @@ class FileStore(Store):
         self._buckets: list[SQLiteBucket] = []
 
     def bucket(self, key: str, rate: Rate) -> AbstractBucket:
+        from pyrate_limiter import SQLiteBucket
+
         bucket = SQLiteBucket.init_from_file([rate], table=f"bucket_{key}", db_path=str(self.path),
                                              use_file_lock=True)
         self._buckets.append(bucket)
@@ -192,6 +196,8 @@ class RedisStore(Store):
         return f"apiconform:rate:{scope}:{what}"
 
     def bucket(self, key: str, rate: Rate) -> AbstractBucket:
+        from pyrate_limiter import RedisBucket
+
         return RedisBucket.init([rate], self._r, f"apiconform:rate:bucket:{key}")
 
     def gate(self, scope: str, now: float) -> tuple[str | None, float]:

@@ -1,0 +1,204 @@
+"""Replay against pytest's floor: each provider's committed cassettes, and all four, beside trivial tests.
+
+Each row replays with the network sealed at the socket level (``tests/plugins/sealed_sockets.py``,
+loaded with ``-p`` before apiconform, refuses and logs every connect and name lookup; the log must
+stay empty) and, beside it, pytest runs the same number of ``def test_i(): pass`` tests, generated
+into a temporary folder with the project's pytest ``addopts``, with the same ``-n`` and without the
+apiconform plugin (``-p no:apiconform``): the floor is pytest itself. The two alternate for
+``--rounds`` rounds after one untimed warm-up each; medians and replay / floor are printed per row.
+
+Rows: each provider with ``pytest suites/<p> --mode replay -n 0``; all four in one pytest process
+with ``-n 0`` and ``-n 2``; and all four the way users run them, ``apiconform run --mode replay``
+(one pytest process for all four suites, after the CLI's preflight), with ``-n 0`` and ``-n 2``.
+
+Children run with Python's default bytecode cache (``PYTHONDONTWRITEBYTECODE`` dropped, as on a
+user's machine; ``--env-as-is`` keeps it). ``--profile`` replays all four under cProfile and prints
+the top 25 entries by cumulative time and where the time goes (start-up, plugin import, contracts
+and schemas, cassettes, matching, validation, reports). ``--root DIR`` measures another checkout
+with this interpreter (e.g. the base commit's clone and its venv).
+
+Usage: python benchmarks/replay_floor.py [--rounds 5] [--rows mite,all-n2,...] [--profile] [--root DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pstats
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROVIDERS = ("mite", "mitwirken", "hive", "mstudio")
+SUMMARY = re.compile(r"^=*\s*\d+ (passed|failed|skipped|xfailed|xpassed|errors?)\b.* in [\d.]+s")  # pytest's last line
+COUNT = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?)\b")
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    providers: tuple[str, ...]
+    workers: int
+    cli: bool = False  # `apiconform run --mode replay` rather than pytest
+
+
+ROWS = [*(Row(p, (p,), 0) for p in PROVIDERS), Row("all-n0", PROVIDERS, 0), Row("all-n2", PROVIDERS, 2),
+        Row("run-n0", PROVIDERS, 0, cli=True), Row("run-n2", PROVIDERS, 2, cli=True)]
+
+
+class Bench:
+    """The commands of one checkout, and the sealed environment they run in."""
+
+    def __init__(self, root: Path, scratch: Path, env_as_is: bool) -> None:
+        self.root = root
+        self.scratch = scratch
+        self.sealed_log = scratch / "connects.log"
+        env = dict(os.environ)
+        if not env_as_is:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["APICONFORM_SEALED_LOG"] = str(self.sealed_log)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "tests" / "plugins"), env.get("PYTHONPATH")]))
+        self.env = env
+        self.addopts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+
+    def replay_cmd(self, row: Row, reports: Path) -> list[str]:
+        workers = ["-p", "no:xdist"] if row.workers == 0 else ["-n", str(row.workers)]
+        if row.cli:
+            return [sys.executable, "-m", "apiconform.cli", "run", "--mode", "replay", "-n", str(row.workers),
+                    "--report-dir", str(reports), *(f"--provider={p}" for p in row.providers),
+                    "--", "-p", "sealed_sockets"]
+        return [sys.executable, "-m", "pytest", "-p", "sealed_sockets", *(f"suites/{p}" for p in row.providers),
+                "-q", *workers, "--mode", "replay", f"--report-dir={reports}"]
+
+    def floor_dir(self, count: int) -> Path:
+        folder = self.scratch / f"floor{count}"
+        if not folder.exists():
+            folder.mkdir()
+            (folder / "pytest.ini").write_text(f"[pytest]\naddopts = {self.addopts}\n")
+            (folder / "test_floor.py").write_text("".join(f"def test_{i}():\n    pass\n\n" for i in range(count)))
+        return folder
+
+    def floor_cmd(self, row: Row, count: int) -> list[str]:
+        workers = ["-p", "no:xdist"] if row.workers == 0 else ["-n", str(row.workers)]
+        return [sys.executable, "-m", "pytest", "-q", "-p", "no:apiconform", *workers, str(self.floor_dir(count))]
+
+    def timed(self, cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, env=self.env, capture_output=True, text=True)
+        return time.perf_counter() - start, proc
+
+    def replay(self, row: Row) -> tuple[float, int]:
+        """One replay run of ``row``: its wall time and its number of tests (all must pass)."""
+        with tempfile.TemporaryDirectory(dir=self.scratch) as reports:
+            elapsed, proc = self.timed(self.replay_cmd(row, Path(reports)), self.root)
+        summary = next((line for line in reversed(proc.stdout.splitlines()) if SUMMARY.match(line)), "")
+        counts = {kind: int(n) for n, kind in COUNT.findall(summary)}
+        if proc.returncode != 0 or set(counts) != {"passed"}:
+            sys.exit(f"{row.name}: replay did not pass (exit {proc.returncode}):\n{proc.stdout[-3000:]}"
+                     f"{proc.stderr[-2000:]}")
+        return elapsed, counts["passed"]
+
+    def floor(self, row: Row, count: int) -> float:
+        elapsed, proc = self.timed(self.floor_cmd(row, count), self.scratch)
+        if proc.returncode != 0 or f"{count} passed" not in proc.stdout:
+            sys.exit(f"floor of {count} tests failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        return elapsed
+
+
+def measure(bench: Bench, rows: list[Row], rounds: int) -> None:
+    counts = {row.name: bench.replay(row)[1] for row in rows}  # warm-up: bytecode caches, page cache; the count
+    for row in rows:
+        bench.floor(row, counts[row.name])
+    times: dict[str, dict[str, list[float]]] = {row.name: {"replay": [], "floor": []} for row in rows}
+    for _ in range(rounds):
+        for row in rows:
+            times[row.name]["replay"].append(bench.replay(row)[0])
+            times[row.name]["floor"].append(bench.floor(row, counts[row.name]))
+    if bench.sealed_log.exists():
+        sys.exit(f"a replay run tried to connect:\n{bench.sealed_log.read_text()[:2000]}")
+    print(f"replay vs pytest's floor, {rounds} rounds alternating, medians in seconds (root {bench.root})")
+    print(f"{'row':<10} {'tests':>5} {'-n':>3} {'replay':>7} {'floor':>6} {'ratio':>6}  replay runs / floor runs")
+    for row in rows:
+        replay, floor = (statistics.median(times[row.name][k]) for k in ("replay", "floor"))
+        runs = " ".join(f"{t:.2f}" for t in times[row.name]["replay"])
+        floors = " ".join(f"{t:.2f}" for t in times[row.name]["floor"])
+        print(f"{row.name:<10} {counts[row.name]:>5} {row.workers:>3} {replay:>7.2f} {floor:>6.2f} "
+              f"{replay / floor:>6.2f}  {runs} / {floors}")
+    print("network: sealed (no connect or lookup attempted)")
+    print("commands:")
+    for row in rows:
+        print(f"  {row.name}: {' '.join(bench.replay_cmd(row, Path('REPORTS')))}")
+        print(f"  {'':<{len(row.name)}}  floor: {' '.join(bench.floor_cmd(row, counts[row.name]))}")
+
+
+# Where a replay's time goes: (label, (file suffix, function name) pairs whose cumulative times add up).
+# The phases nest in pytest's own phases (contracts load during collection and in the first test),
+# so the parts are not meant to sum to the whole.
+PHASES = [
+    ("start-up to the first hook (interpreter, pytest, plugins)", [("_pytest/config/__init__.py", "_prepareconfig")]),
+    ("plugin import (apiconform.plugin and what it imports)", [("apiconform/plugin.py", "<module>")]),
+    ("collection (suite modules, their imports)", [("_pytest/main.py", "perform_collect")]),
+    ("contract and schema loading", [("contract/model.py", "load_contract"), ("contract/schemas.py", "load_schema")]),
+    ("TLS contexts (client set-up)", [("/ssl.py", "create_default_context")]),
+    ("rate budget counters (files written)", [("http/rate/budget.py", "_flush")]),
+    ("cassette loading (apiconform's check)", [("record/cassettes.py", "_load")]),
+    ("cassette loading (vcrpy)", [("vcr/cassette.py", "_load")]),
+    ("matching and playback (vcrpy)", [("vcr/cassette.py", "play_response"),
+                                       ("vcr/cassette.py", "can_play_response_for")]),
+    ("validation (invariants, spec, schemas)", [("http/invariants.py", "check_invariants"),
+                                                ("http/invariants.py", "check_spec"),
+                                                ("checks/expect.py", "expect_resource")]),
+    ("report writing", [("report/files.py", "write_reports")]),
+]
+
+
+def profile(bench: Bench, row: Row, top: int) -> None:
+    out = bench.scratch / "replay.prof"
+    with tempfile.TemporaryDirectory(dir=bench.scratch) as reports:
+        cmd = bench.replay_cmd(row, Path(reports))
+        cmd[1:3] = ["-m", "cProfile", "-o", str(out), "-m", "pytest"]
+        elapsed, proc = bench.timed(cmd, bench.root)
+    if proc.returncode != 0:
+        sys.exit(f"profiled replay failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+    stats = pstats.Stats(str(out))
+    raw = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, nc, tt, ct, callers)}
+    total = max(ct for *_, ct, _callers in raw.values())
+    print(f"\nprofile of {row.name} ({' '.join(cmd[5:])}) under cProfile: {elapsed:.2f} s wall, "
+          f"{total:.2f} s profiled (cProfile slows Python code down; shares are what matter)")
+    print("where the time goes (cumulative, phases overlap):")
+    for label, keys in PHASES:
+        spent = sum(ct for (file, _, name), (*_, ct, _c) in raw.items()
+                    for suffix, func in keys if file.endswith(suffix) and name == func)
+        print(f"  {spent:6.2f} s {100 * spent / total:5.1f}%  {label}")
+    print(f"top {top} by cumulative time:")
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rows", default=",".join(r.name for r in ROWS), help="comma-separated row names")
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
+                        help="the checkout to measure (default: this one); run with its interpreter")
+    parser.add_argument("--profile", action="store_true", help="also profile one replay (--profile-row)")
+    parser.add_argument("--profile-row", default="all-n0")
+    parser.add_argument("--only-profile", action="store_true", help="profile, measure nothing")
+    parser.add_argument("--env-as-is", action="store_true", help="keep PYTHONDONTWRITEBYTECODE if it is set")
+    args = parser.parse_args()
+    by_name = {r.name: r for r in ROWS}
+    rows = [by_name[name] for name in args.rows.split(",")]
+    with tempfile.TemporaryDirectory(prefix="replay-floor-") as scratch:
+        bench = Bench(args.root.resolve(), Path(scratch), args.env_as_is)
+        if not args.only_profile:
+            measure(bench, rows, args.rounds)
+        if args.profile or args.only_profile:
+            profile(bench, by_name[args.profile_row], 25)
+
+
+if __name__ == "__main__":
+    main()
