@@ -18,6 +18,7 @@ from typing import Any
 
 from vcr import matchers
 from vcr.cassette import Cassette
+from vcr.record_mode import RecordMode
 from vcr.request import Request
 
 Key = Callable[[Request], Hashable]
@@ -52,21 +53,56 @@ class IndexedCassette(Cassette):
         self._keys = [MATCH_KEYS[m] for m in self._match_on if m in MATCH_KEYS]
         self._exact = len(self._keys) == len(self._match_on)
         self._index: dict[tuple[Hashable, ...], list[int]] = {}
+        self._verbatim = False  # loading a replay cassette: its interactions are already in recorded form
+        self._last: tuple[Any, Any] | None = None  # (live request, its recorded form): see _recorded_form
 
     def _key(self, request: Request) -> tuple[Hashable, ...]:
         return tuple(key(request) for key in self._keys)
 
+    def _load(self) -> None:
+        """vcrpy's load; in replay (record mode ``none``) without re-running the record hooks on each loaded
+        interaction: they ran when it was recorded, and they are idempotent (base URLs already rewritten,
+        secrets already scrubbed, and the scrubbing gate checked the file), so running them again on every
+        load only deep-copied and re-scrubbed what was already in its recorded form."""
+        self._verbatim = self.record_mode == "none"
+        try:
+            super()._load()
+        finally:
+            self._verbatim = False
+
     def append(self, request: Any, response: Any) -> None:
         """vcrpy's append (its record hooks may drop the interaction), then file what was added."""
         before = len(self.data)
-        super().append(request, response)
+        if self._verbatim:
+            self.data.append((request, response))
+        else:
+            super().append(request, response)
         for position in range(before, len(self.data)):
             self._index.setdefault(self._key(self.data[position][0]), []).append(position)
 
+    def _recorded_form(self, request: Any) -> Any:
+        """The record hooks' form of ``request`` (a deep copy, rewritten and scrubbed), made once per request.
+
+        For each request it plays, vcrpy's stub calls ``can_play_response_for`` and then ``play_response``
+        with the same request object, which nothing changes in between; vcrpy ran the hooks three times
+        (once more inside ``__contains__``, on the already-hooked copy)."""
+        if self._last is None or self._last[0] is not request:
+            self._last = (request, self._before_record_request(request))
+        return self._last[1]
+
+    def can_play_response_for(self, request: Any) -> bool:
+        """vcrpy's test, on the memoised recorded form: hooked request, unplayed match, not recording over."""
+        form = self._recorded_form(request)
+        return bool(form and any(self.play_counts[i] == 0 or self.allow_playback_repeats
+                                 for i, _ in self._matching(form))
+                    and self.record_mode != RecordMode.ALL and (self.rewound or self.allow_playback_repeats))
+
     def _responses(self, request: Any) -> Iterator[tuple[int, Any]]:
         """Every recorded (position, response) matching ``request``, in recorded order, like vcrpy's scan."""
-        request = self._before_record_request(request)
-        for position in self._index.get(self._key(request), ()):
+        return self._matching(self._recorded_form(request))
+
+    def _matching(self, form: Any) -> Iterator[tuple[int, Any]]:
+        for position in self._index.get(self._key(form), ()):
             stored, response = self.data[position]
-            if self._exact or matchers.requests_match(request, stored, self._match_on):
+            if self._exact or matchers.requests_match(form, stored, self._match_on):
                 yield position, response
