@@ -46,6 +46,7 @@ FAULTS: list[Fault] = [
     Fault("blank-name-accepted", "hive.payload.constraints", "A SKU without a name is accepted."),
     Fault("negative-cost-accepted", "hive.payload.constraints", "A negative cost_in_cents or weight_in_kg is accepted."),
     Fault("bulk-upsert-always-creates", "hive.upsert.create-or-update", "bulk_upsert creates a second SKU for a known merchant_sku_id."),
+    Fault("bulk-upsert-stores-required-only", "hive.upsert.create-or-update", "bulk_upsert creates a SKU with only merchant_sku_id and name stored, yet answers every field sent."),
     Fault("bulk-upsert-keeps-omitted", "hive.upsert.null-on-omit", "bulk_upsert keeps the old value of an omitted field instead of null."),
     Fault("bulk-upsert-resets-batch-tracking", "hive.upsert.null-on-omit", "bulk_upsert resets an omitted batch_tracking_enabled to false."),
     Fault("bulk-101-accepted", "hive.upsert.limit", "bulk_upsert accepts 101 items."),

@@ -170,6 +170,10 @@ async def bulk_upsert(ctx: Ctx) -> Response:
     out = []
     for attrs, values in checked:
         record = None if ctx.has("bulk-upsert-always-creates") else ctx.store.sku_by_code(values["merchant_sku_id"])
+        if record is None and ctx.has("bulk-upsert-stores-required-only"):  # answers what it was sent
+            record = ctx.store.add_sku({k: values[k] for k in ("merchant_sku_id", "name")})
+            out.append(sku_view({**record, **values}, ctx.faults))
+            continue
         if record is None:
             record = ctx.store.add_sku(values)
         else:
