@@ -1,9 +1,11 @@
 """Sandbox throughput: each sandbox's requests per second over TLS on loopback, against a bare uvicorn app.
 
 Every sandbox is started as tests start it (`runner.start_sandbox`, its own process, real TLS, the rate
-limit's clock 10,000 times faster so it never refuses). The bare app is a raw ASGI app that answers a
+limit's clock a million times faster so it never refuses). The bare app is a raw ASGI app that answers a
 constant JSON body, served by uvicorn in a process of its own with the same TLS setup (a trustme CA
-from `sandbox/tls.py`, a socket from `server.bind`) and the same uvicorn options as `sandbox/server.py`.
+from `sandbox/tls.py`, a socket from `server.bind`) and the uvicorn options of `sandbox/server.py` (no
+access log, no lifespan, no server header; uvicorn's own `auto` protocol, without the sandbox's
+stray-body wrapper around it).
 Both are driven by one client, in a third process: httpx.AsyncClient over keep-alive HTTP/1.1 with
 `--concurrency` connections, a warm-up, then `--seconds` of requests. Rounds alternate bare and sandbox.
 
@@ -41,8 +43,8 @@ from typing import Any
 UNLIMITED = 1_000_000
 BODY = b'{"ok":true}'
 
-# provider -> (probe path, auth header, credential env, header value prefix, write: (method, list path,
-# item path with {id}, body, how to find an id in the list))
+# read: the contract's probe; header, env, prefix: how the sandbox's own key is sent; write: (method, the list
+# to find a seeded record in, that record's path, the update, how to find its id in the list).
 PROVIDERS: dict[str, dict[str, Any]] = {
     "mite": {"read": "/myself.json", "header": "X-MiteApiKey", "env": "MITE_API_KEY", "prefix": "",
              "write": ("PATCH", "/customers.json", "/customers/{id}.json", {"customer": {"note": "bench"}},
@@ -81,18 +83,15 @@ def serve_bare(state_dir: Path, ready: Path) -> None:
     server = uvicorn.Server(uvicorn.Config(app, host=HOST, log_level="warning", access_log=False, lifespan="off",
                                            server_header=False, ssl_certfile=str(tls.cert_path),
                                            ssl_keyfile=str(tls.key_path)))
-    loop = asyncio.new_event_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
 
-    async def main() -> None:
+    async def main() -> None:  # uvicorn's own signal handling stops it on SIGTERM
         task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started:
             await asyncio.sleep(0.02)
         ready.write_text(json.dumps({"url": f"https://{HOST}:{sock.getsockname()[1]}", "ca": str(tls.ca_path)}))
         await task
 
-    loop.run_until_complete(main())
+    asyncio.run(main())
 
 
 # ---------------------------------------------------------------- the client (a child process)
