@@ -10,8 +10,9 @@ Both are driven by one client, in a third process: httpx.AsyncClient over keep-a
 `--concurrency` connections, a warm-up, then `--seconds` of requests. Rounds alternate bare and sandbox.
 
 Two rows per sandbox: `read` (the contract's probe GET with the sandbox's own key) and `write+read` (an
-update of one seeded record, then a GET of it; each counts as two requests). Every answer must be the
-expected status, so a 429 or a 4xx can never pass as speed.
+update of one seeded record, then a GET of it; each counts as two requests). The bare app gets the very
+same requests (method, path, headers, body). Every answer must be the expected status, so a 429 or a 4xx
+can never pass as speed.
 
 Besides req/s, the server process's CPU time per request (user + system, from /proc) is printed, and
 `cpu ratio` = bare µs / sandbox µs: the rate each server could reach on a core of its own. It does not
@@ -65,7 +66,8 @@ PROVIDERS: dict[str, dict[str, Any]] = {
 # ---------------------------------------------------------------- the bare server (a child process)
 
 def serve_bare(state_dir: Path, ready: Path) -> None:
-    """A raw ASGI app answering 200 and a constant body, with the sandbox's TLS and uvicorn options."""
+    """A raw ASGI app that reads the request's body and answers 200 and a constant, with the sandbox's TLS and
+    uvicorn options."""
     import uvicorn
 
     from apiconform.sandbox.server import HOST, bind
@@ -74,6 +76,8 @@ def serve_bare(state_dir: Path, ready: Path) -> None:
     async def app(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        while (await receive()).get("more_body"):
+            pass
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]})
         await send({"type": "http.response.body", "body": BODY})
@@ -211,11 +215,12 @@ def main() -> None:
                 with start_sandbox(provider, rate_scale=UNLIMITED) as handle:
                     for row in args.rows.split(","):
                         target, steps = sandbox_steps(provider, handle.env, row)
+                        bare_steps = [[method, path, body, 200] for method, path, body, _ in steps]  # same requests
                         common = {"concurrency": args.concurrency, "warmup": args.warmup, "seconds": args.seconds}
                         runs: dict[str, list[dict[str, float]]] = {"bare": [], "sandbox": []}
                         for _ in range(args.rounds):
                             runs["bare"].append(measure({**common, **bare_target, "headers": target["headers"],
-                                                         "pid": bare.pid, "steps": [["GET", "/", None, 200]]}, root))
+                                                         "pid": bare.pid, "steps": bare_steps}, root))
                             runs["sandbox"].append(measure({**common, **target, "pid": handle.pid, "steps": steps},
                                                            root))
                         med = {k: {m: statistics.median(r[m] for r in v) for m in ("rps", "cpu_us", "client_us")}
