@@ -40,7 +40,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 # minutes; providers without [rate_limit] ignore it. The window must stay long enough for a planned burst of
 # limit + 1 requests on a loaded 2-core machine (about 40 ms a request there, measured with four workers), or
 # the burst check ends in an honest `error` ("took longer than one rate window") instead of its verdict; a
-# live burst gets three tries (checks/ratelimit.py), so one slow moment of a loaded machine is not enough.
+# live burst a little slower than its window gets three tries (checks/ratelimit.py), so one slow moment of a loaded
+# machine is not enough.
 MIN_WINDOW_S = 0.25
 PER_REQUEST_S = 0.04
 
