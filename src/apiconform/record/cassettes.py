@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,7 +69,7 @@ def make_persister(scrubber: Scrubber, checked: dict[str, Any] | None = None) ->
             path = Path(cassette_path)
             if not path.is_file():
                 raise CassetteNotFoundError()
-            return _deserialize(path, serializer)
+            return deserialize(path.read_text(encoding="utf-8"), serializer)
 
         @staticmethod
         def save_cassette(cassette_path: str, cassette_dict: dict[str, Any], serializer: Any) -> None:
@@ -104,31 +103,8 @@ def refusal_key(method: str, url: str) -> str:
 
 def check_cassette(path: Path) -> dict[str, Any]:
     """Replay needs a readable cassette; say which file is wrong and how. Returns its metadata."""
-    data = _load(path)
-    _checked.clear()  # vcrpy loads it right after the check, a payload check reads its bodies: one parse
-    _checked[_file_key(path)] = data
-    meta: dict[str, Any] = data.get("metadata", {})
+    meta: dict[str, Any] = _load(path).get("metadata", {})
     return meta
-
-
-_checked: dict[tuple[str, int, int, int], dict[str, Any]] = {}  # the last checked cassette's parse, by file
-
-
-def _file_key(path: Path) -> tuple[str, int, int, int]:
-    """The file as it is now: a cassette rewritten since its check is parsed again."""
-    stat = path.stat()
-    return str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size
-
-
-def _deserialize(path: Path, serializer: Any) -> Any:
-    """vcrpy's deserialisation of ``path``, from :func:`check_cassette`'s parse when it just checked that
-    file, so a replayed cassette is parsed once, not twice (vcrpy turns its response bodies into bytes
-    in place; nothing else reads them). Both parse with libyaml's safe loader; a tag only vcrpy's
-    loader knows never gets here (the check refuses the cassette as corrupt)."""
-    data = _checked.get(_file_key(path))
-    if data is None:
-        return deserialize(path.read_text(encoding="utf-8"), serializer)
-    return deserialize("", SimpleNamespace(deserialize=lambda _text: data))
 
 
 def read_cassette(path: Path) -> dict[str, Any]:
@@ -246,7 +222,7 @@ def _headers_ok(headers: Any, *, single_ok: bool) -> bool:
 def recorded_bodies(path: Path, method: str, url_path: str) -> list[str]:
     """Request bodies a cassette recorded for ``method`` on URLs whose path matches the regex ``url_path``."""
     out = []
-    for interaction in (_checked.get(_file_key(path)) or _load(path))["interactions"]:
+    for interaction in _load(path)["interactions"]:
         req = interaction["request"]
         if req["method"] == method and re.fullmatch(url_path, urlsplit(req["uri"]).path):
             body = req["body"] or ""
