@@ -11,6 +11,11 @@ Rows: each provider with ``pytest suites/<p> --mode replay -n 0``; all four in o
 with ``-n 0`` and ``-n 2``; and all four the way users run them, ``apiconform run --mode replay``
 (one pytest process for all four suites, after the CLI's preflight), with ``-n 0`` and ``-n 2``.
 
+Replay is measured twice per round: warm, with the parse cache (``apiconform/parsecache.py``) the
+warm-up run filled, as on a developer's machine or a CI runner that keeps ``~/.cache``; and cold,
+with an empty cache of its own, as on a fresh CI machine (the ``cold`` columns). Neither touches
+the user's own cache.
+
 Children run with Python's default bytecode cache (``PYTHONDONTWRITEBYTECODE`` dropped, as on a
 user's machine; ``--env-as-is`` keeps it). ``--profile`` replays all four under cProfile and prints
 the top 25 entries by cumulative time and where the time goes (start-up, plugin import, contracts
@@ -62,6 +67,8 @@ class Bench:
         if not env_as_is:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["APICONFORM_SEALED_LOG"] = str(self.sealed_log)
+        env["XDG_CACHE_HOME"] = str(scratch / "cache-warm")  # this benchmark's own parse cache
+        env.pop("APICONFORM_PARSE_CACHE", None)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "tests" / "plugins"), env.get("PYTHONPATH")]))
         self.env = env
         self.addopts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
@@ -87,15 +94,18 @@ class Bench:
         workers = ["-p", "no:xdist"] if row.workers == 0 else ["-n", str(row.workers)]
         return [sys.executable, "-m", "pytest", "-q", "-p", "no:apiconform", *workers, str(self.floor_dir(count))]
 
-    def timed(self, cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    def timed(self, cmd: list[str], cwd: Path, cold: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
+        env = self.env
+        if cold:  # an empty parse cache, as on a fresh machine
+            env = {**env, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="cache-cold-", dir=self.scratch)}
         start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, env=self.env, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
         return time.perf_counter() - start, proc
 
-    def replay(self, row: Row) -> tuple[float, int]:
+    def replay(self, row: Row, cold: bool = False) -> tuple[float, int]:
         """One replay run of ``row``: its wall time and its number of tests (all must pass)."""
         with tempfile.TemporaryDirectory(dir=self.scratch) as reports:
-            elapsed, proc = self.timed(self.replay_cmd(row, Path(reports)), self.root)
+            elapsed, proc = self.timed(self.replay_cmd(row, Path(reports)), self.root, cold)
         summary = next((line for line in reversed(proc.stdout.splitlines()) if SUMMARY.match(line)), "")
         counts = {kind: int(n) for n, kind in COUNT.findall(summary)}
         if proc.returncode != 0 or set(counts) != {"passed"}:
@@ -114,21 +124,23 @@ def measure(bench: Bench, rows: list[Row], rounds: int) -> None:
     counts = {row.name: bench.replay(row)[1] for row in rows}  # warm-up: bytecode caches, page cache; the count
     for row in rows:
         bench.floor(row, counts[row.name])
-    times: dict[str, dict[str, list[float]]] = {row.name: {"replay": [], "floor": []} for row in rows}
+    times: dict[str, dict[str, list[float]]] = {row.name: {"replay": [], "cold": [], "floor": []} for row in rows}
     for _ in range(rounds):
         for row in rows:
             times[row.name]["replay"].append(bench.replay(row)[0])
+            times[row.name]["cold"].append(bench.replay(row, cold=True)[0])
             times[row.name]["floor"].append(bench.floor(row, counts[row.name]))
     if bench.sealed_log.exists():
         sys.exit(f"a replay run tried to connect:\n{bench.sealed_log.read_text()[:2000]}")
     print(f"replay vs pytest's floor, {rounds} rounds alternating, medians in seconds (root {bench.root})")
-    print(f"{'row':<10} {'tests':>5} {'-n':>3} {'replay':>7} {'floor':>6} {'ratio':>6}  replay runs / floor runs")
+    print("replay: warm parse cache; cold: an empty one (a fresh machine)")
+    print(f"{'row':<10} {'tests':>5} {'-n':>3} {'replay':>7} {'cold':>6} {'floor':>6} {'ratio':>6} {'cold':>6}"
+          f"  replay runs / cold runs / floor runs")
     for row in rows:
-        replay, floor = (statistics.median(times[row.name][k]) for k in ("replay", "floor"))
-        runs = " ".join(f"{t:.2f}" for t in times[row.name]["replay"])
-        floors = " ".join(f"{t:.2f}" for t in times[row.name]["floor"])
-        print(f"{row.name:<10} {counts[row.name]:>5} {row.workers:>3} {replay:>7.2f} {floor:>6.2f} "
-              f"{replay / floor:>6.2f}  {runs} / {floors}")
+        replay, cold, floor = (statistics.median(times[row.name][k]) for k in ("replay", "cold", "floor"))
+        runs = " / ".join(" ".join(f"{t:.2f}" for t in times[row.name][k]) for k in ("replay", "cold", "floor"))
+        print(f"{row.name:<10} {counts[row.name]:>5} {row.workers:>3} {replay:>7.2f} {cold:>6.2f} {floor:>6.2f} "
+              f"{replay / floor:>6.2f} {cold / floor:>6.2f}  {runs}")
     print("network: sealed (no connect or lookup attempted)")
     print("commands:")
     for row in rows:

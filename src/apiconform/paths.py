@@ -21,6 +21,11 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def user_cache_dir() -> Path:
+    """This user's cache for apiconform (``$XDG_CACHE_HOME/apiconform``): rate stores, parsed files."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "apiconform"
+
+
 def suites_dir() -> Path:
     return project_root() / "suites"
 

@@ -7,6 +7,7 @@ to the controller, which writes the reports.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -241,6 +242,13 @@ _api_key = pytest.StashKey[Api]()
 _age_key = pytest.StashKey[str]()
 _recorded_from_key = pytest.StashKey[str]()
 _call_passed_key = pytest.StashKey[bool]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What exists now (modules, contracts, the collected items) lives for the whole run: moved out of
+    # the collector's generations, it is no longer rescanned by every full collection while the checks
+    # allocate (about 0.1 s of a 2 s replay of all four suites, benchmarks/replay_floor.py).
+    gc.freeze()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from apiconform.contract.model import ContractError
+from apiconform.parsecache import checked_once, library_version
 from apiconform.paths import schemas_dir
 
 
@@ -16,13 +17,15 @@ from apiconform.paths import schemas_dir
 def load_schema(provider: str, name: str) -> dict[str, Any]:
     path: Path = schemas_dir(provider) / name
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        schema = json.loads(raw)
     except FileNotFoundError:
         raise ContractError(f"{path}: schema file not found") from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ContractError(f"{path}: not valid JSON: {exc}") from None
-    try:
-        Draft202012Validator.check_schema(schema)
+    try:  # the meta-schema check is the costly part of loading; it runs once per content (parsecache.py)
+        checked_once(f"draft 2020-12 schema, jsonschema {library_version('jsonschema')}", raw,
+                     lambda: Draft202012Validator.check_schema(schema))
     except Exception as exc:  # jsonschema.SchemaError: say which file and where, in one line
         where = "/".join(str(p) for p in getattr(exc, "path", ())) or "(root)"
         message = getattr(exc, "message", str(exc)).splitlines()[0]

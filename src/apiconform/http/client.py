@@ -49,13 +49,22 @@ def _refused(exc: httpx.TransportError) -> bool:
     return False
 
 
-def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """The client TLS context trusting ``ca_bundle`` (else certifi's CAs), built once per process and bundle.
+def tls_context(target: Target) -> ssl.SSLContext:
+    """The client TLS context trusting the target's CA bundle (else certifi's CAs), built once per process and bundle.
 
     Loading a bundle costs ~10-25 ms (certifi's is 300 KB), once per test before: most of a replay's time.
     The cache key is the bundle's bytes, so a sandbox's new CA at an old path is never trusted stale.
+    Replay connects nowhere, so its context loads no CA at all: a socket that got past the replay seal
+    would still fail verification rather than talk to anyone.
     """
-    return _tls_context(ca_bundle, Path(ca_bundle).read_bytes() if ca_bundle else b"")
+    if target.kind == "cassettes":
+        return _trusts_nothing()
+    return _tls_context(target.ca_bundle, Path(target.ca_bundle).read_bytes() if target.ca_bundle else b"")
+
+
+@functools.cache
+def _trusts_nothing() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names, trusts no CA
 
 
 @functools.lru_cache(maxsize=16)
@@ -100,7 +109,7 @@ class Api:
         if self.auth is None and self.contract.auth:
             self.auth = self.contract.auth[0].name
         # One TLS context for httpx and the raw probe: both trust exactly the same CAs.
-        self._ssl = tls_context(self.target.ca_bundle)
+        self._ssl = tls_context(self.target)
         named = {CHECK_HEADER: self.check_id} if self.check_id and self.target.names_checks else {}
         self._http = httpx.Client(transport=resilience.transport(self._ssl), timeout=resilience.timeout_s(),
                                   follow_redirects=False, headers={"User-Agent": self.contract.user_agent, **named})

@@ -24,10 +24,12 @@ from urllib.parse import urlsplit
 
 import vcr
 import yaml
+from vcr.patch import PATCHER_NAMES
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import deserialize, serialize
 
 from apiconform import __version__
+from apiconform.parsecache import cached_yaml
 from apiconform.record.index import IndexedCassette, match_key
 from apiconform.record.scrub import REDACTED, Scrubber
 from apiconform.verdict import HarnessError
@@ -118,7 +120,7 @@ def _load(path: Path) -> dict[str, Any]:
         raise CassetteError(f"{path}: no cassette for this test; record it with --mode record")
     try:
         with _collector_paused():
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = cached_yaml(path.read_bytes())
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CassetteError(f"{path}: corrupt cassette ({type(exc).__name__}); re-record it") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
@@ -324,6 +326,9 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
         # Recording replaces the old cassette whole; replay must never write one (vcrpy would
         # otherwise save a replayed cassette without the interactions the check left unplayed).
         drop_unused_requests=mode == "record",
+        # Only httpx carries a check's requests (the raw probe appends to the cassette itself). vcrpy
+        # would otherwise try to import and patch eight other HTTP libraries at every cassette it opens.
+        skip_patchers=[name for name in PATCHER_NAMES if name != "httpx"],
     )
     vcr_.register_matcher("probe", _same_probe)
     return vcr_

@@ -29,6 +29,7 @@ import httpx
 from apiconform.contract.model import Contract, RateLimit
 from apiconform.http.rate import headers
 from apiconform.http.rate.stores import Store, StoreError, open_store, store_error
+from apiconform.paths import user_cache_dir
 from apiconform.verdict import HarnessError
 
 if TYPE_CHECKING:
@@ -61,8 +62,7 @@ _stores: dict[str, Store] = {}
 
 def user_store_dir() -> Path:
     """The per-user default store: every run of this user on this machine shares it."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "apiconform" / "rate"
+    return user_cache_dir() / "rate"
 
 
 def configure(store: str = "auto", scale: float = 1.0, run_dir: Path | None = None) -> None:
