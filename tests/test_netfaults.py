@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from apiconform.http import resilience
+from apiconform.http import resilience, timeouts
 from apiconform.sandbox import PROVIDERS, load_provider
 from apiconform.sandbox.netfaults import Settings, serving
 from apiconform.sandbox.runner import start_sandbox
@@ -31,7 +31,7 @@ def test_network_faults_are_errors_not_failures(provider, rate, tmp_path, suite_
         proc, records = suite_run(
             provider, tmp_path / "report", "--target", proxy.base_url, "--ca-bundle", str(proxy.tls.ca_path),
             "--allow-writes", "--rate-scale", f"{rate_scale(provider):g}", "--rate-store", str(tmp_path / "rate"),
-            env={**sandbox.env, resilience.TIMEOUT_ENV: str(TIMEOUT)}, timeout=900)
+            env={**sandbox.env, timeouts.TIMEOUT_ENV: str(TIMEOUT)}, timeout=900)
     assert records, proc.stdout[-3000:] + proc.stderr[-3000:]
     faults = sum(n for name, n in proxy.settings.counts.items() if name != "clean")
     assert faults > 0, proxy.settings.counts  # the layer did break something

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from apiconform.contract.model import load_contract
-from apiconform.http import rate, resilience
+from apiconform.http import rate, resilience, timeouts
 from apiconform.http.client import Api, Target
 from apiconform.http.resilience import GatewayError
 from apiconform.http.targets import credentials_from
@@ -33,7 +33,7 @@ def sandbox():
 @pytest.fixture
 def through(sandbox, tmp_path, monkeypatch):
     """``through(fault, **settings)``: an Api whose target is the proxy, every connection meeting ``fault``."""
-    monkeypatch.setenv(resilience.TIMEOUT_ENV, "0.5")
+    monkeypatch.setenv(timeouts.TIMEOUT_ENV, "0.5")
     monkeypatch.setattr(resilience, "BACKOFF", 0.05)
     rate.configure(str(tmp_path / "rate"), 10)
     contract = load_contract(contract_path(PROVIDER))
@@ -90,7 +90,7 @@ def test_a_body_dripping_past_the_deadline_is_a_timeout(through):
 
 
 def test_a_slow_drip_within_the_deadline_is_an_answer(through, monkeypatch):
-    monkeypatch.setenv(resilience.TIMEOUT_ENV, "20")
+    monkeypatch.setenv(timeouts.TIMEOUT_ENV, "20")
     api, _ = through("drip", drip_bytes=64, drip_every=0.01)
     assert api.get("members").status == 200
 

@@ -14,7 +14,7 @@ from typing import Any
 from apiconform.contract.deviations import DeviationsError, load_deviations
 from apiconform.contract.model import Contract, ContractError, load_contract
 from apiconform.contract.schemas import load_schema
-from apiconform.http.resilience import timeout_s
+from apiconform.http.timeouts import timeout_s
 from apiconform.paths import cassettes_dir, contract_path, schemas_dir, suites_dir
 from apiconform.record.cassettes import CassetteError, check_cassette
 from apiconform.verdict import HarnessError

@@ -6,8 +6,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from apiconform.contract.model import ContractError
 from apiconform.parsecache import checked_once, library_version
 from apiconform.paths import schemas_dir
@@ -25,12 +23,20 @@ def load_schema(provider: str, name: str) -> dict[str, Any]:
         raise ContractError(f"{path}: not valid JSON: {exc}") from None
     try:  # the meta-schema check is the costly part of loading; it runs once per content (parsecache.py)
         checked_once(f"draft 2020-12 schema, jsonschema {library_version('jsonschema')}", raw,
-                     lambda: Draft202012Validator.check_schema(schema))
+                     lambda: _validator().check_schema(schema))
     except Exception as exc:  # jsonschema.SchemaError: say which file and where, in one line
         where = "/".join(str(p) for p in getattr(exc, "path", ())) or "(root)"
         message = getattr(exc, "message", str(exc)).splitlines()[0]
         raise ContractError(f"{path}: not a valid draft 2020-12 schema at {where}: {message}") from None
     return schema
+
+
+def _validator() -> Any:
+    """jsonschema's draft 2020-12 validator, imported when first used: ``apiconform run``'s preflight
+    loads every schema and, with the parse cache warm, validates none (parsecache.py)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator
 
 
 def wrapped(root: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +64,8 @@ def listed(root: str, schema: dict[str, Any], envelope: dict[str, Any] | None = 
 
 def problems(instance: Any, schema: dict[str, Any], limit: int = 5) -> list[str]:
     """Human-readable validation errors, ``path: message``; empty when valid."""
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator_class = _validator()
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
     out = []
     for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in err.absolute_path) or "(root)"

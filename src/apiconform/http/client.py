@@ -23,6 +23,7 @@ from apiconform.http import rawprobe, resilience, writes
 from apiconform.http.exchange import Exchange
 from apiconform.http.invariants import check_invariants, check_spec
 from apiconform.http.rate import Budget, budget_for
+from apiconform.http.timeouts import timeout_s
 from apiconform.record.cassettes import PROBE_HEADER, CassetteError, refusal_key
 from apiconform.record.scrub import Scrubber
 from apiconform.sandbox.reach import CHECK_HEADER
@@ -111,7 +112,7 @@ class Api:
         # One TLS context for httpx and the raw probe: both trust exactly the same CAs.
         self._ssl = tls_context(self.target)
         named = {CHECK_HEADER: self.check_id} if self.check_id and self.target.names_checks else {}
-        self._http = httpx.Client(transport=resilience.transport(self._ssl), timeout=resilience.timeout_s(),
+        self._http = httpx.Client(transport=resilience.transport(self._ssl), timeout=timeout_s(),
                                   follow_redirects=False, headers={"User-Agent": self.contract.user_agent, **named})
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ import httpx
 from vcr.request import Request as VcrRequest
 
 from apiconform.http.exchange import Exchange
-from apiconform.http.resilience import timeout_s
+from apiconform.http.timeouts import timeout_s
 from apiconform.record.cassettes import CassetteError
 from apiconform.verdict import HarnessError
 
@@ -53,7 +53,7 @@ def probe(request: httpx.Request, fmt: str, ssl_context: ssl.SSLContext, cassett
 
 def send(request: httpx.Request, ssl_context: ssl.SSLContext, timeout: float | None = None) -> RawResponse:
     """One request on its own TLS connection, read until the server closes it (or ``timeout`` passes:
-    by default the client's, ``resilience.timeout_s()``)."""
+    by default the client's, ``timeouts.timeout_s()``)."""
     timeout = timeout or timeout_s()
     url = request.url
     where = f"{request.method} {url.copy_with(query=None)} (raw probe)"

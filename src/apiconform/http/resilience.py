@@ -23,7 +23,6 @@ Three parts, used by :class:`apiconform.http.client.Api`:
 from __future__ import annotations
 
 import contextvars
-import os
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -32,9 +31,9 @@ from typing import Any, TypeVar
 import httpcore
 import httpx
 
+from apiconform.http.timeouts import timeout_s
 from apiconform.verdict import HarnessError
 
-TIMEOUT_ENV = "APICONFORM_TIMEOUT"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 GATEWAY_STATUSES = frozenset({502, 503, 504})
 ATTEMPTS = 5  # at most this many sends of one request
@@ -42,18 +41,6 @@ BACKOFF = 0.25  # seconds before the first retry; doubles each time, with jitter
 BACKOFF_CAP = 4.0
 
 T = TypeVar("T")
-
-
-def timeout_s() -> float:
-    """Seconds one attempt may take, from ``APICONFORM_TIMEOUT`` (default 20)."""
-    value = os.environ.get(TIMEOUT_ENV, "20")
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise HarnessError(f"{TIMEOUT_ENV}={value!r} is not a number of seconds") from None
-    if not 0 < seconds < 3600:
-        raise HarnessError(f"{TIMEOUT_ENV}={value!r} must be between 0 and 3600 seconds")
-    return seconds
 
 
 class GatewayError(HarnessError):

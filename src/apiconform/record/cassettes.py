@@ -19,20 +19,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import vcr
 import yaml
-from vcr.patch import PATCHER_NAMES
-from vcr.persisters.filesystem import CassetteNotFoundError
-from vcr.serialize import deserialize, serialize
 
 from apiconform import __version__
 from apiconform.parsecache import cached_yaml
-from apiconform.record.index import IndexedCassette, match_key
 from apiconform.record.scrub import REDACTED, Scrubber
 from apiconform.verdict import HarnessError
+
+if TYPE_CHECKING:
+    import vcr
 
 REPLAY_BASE = "https://replay.invalid"
 FORMAT = 1  # metadata.format: the cassette layout; a cassette without one is format 1
@@ -57,6 +55,8 @@ def make_persister(scrubber: Scrubber, checked: dict[str, Any] | None = None) ->
     ``checked`` is the cassette as :func:`read_cassette` parsed and checked it (replay): vcrpy
     builds its requests and responses from that data instead of parsing the file a second time.
     """
+    from vcr.persisters.filesystem import CassetteNotFoundError
+    from vcr.serialize import deserialize, serialize
 
     class _Checked:  # vcrpy's serializer interface, over the data already parsed
         @staticmethod
@@ -314,6 +314,12 @@ def recorder(scrubber: Scrubber, bases: list[str], mode: str, auth_headers: list
                         headers[name] = [str(len(new))]
         return response
 
+    import vcr
+    from vcr.patch import PATCHER_NAMES
+
+    from apiconform.record.index import match_key
+
+    match_key(_same_probe, lambda r: r.headers.get(PROBE_HEADER))  # so cassettes matching on it stay indexed
     vcr_ = vcr.VCR(
         serializer="yaml",
         record_mode="all" if mode == "record" else "none",
@@ -339,13 +345,12 @@ def _same_probe(r1: Any, r2: Any) -> None:
     assert r1.headers.get(PROBE_HEADER) == r2.headers.get(PROBE_HEADER)
 
 
-match_key(_same_probe, lambda r: r.headers.get(PROBE_HEADER))
-
-
 @contextmanager
 def cassette(vcr_: vcr.VCR, path: Path, scrubber: Scrubber, target: str, provider: str,
              checked: dict[str, Any] | None = None) -> Iterator[Any]:
     """The test's cassette, open; replay passes the ``checked`` data :func:`read_cassette` returned."""
+    from apiconform.record.index import IndexedCassette
+
     persister = make_persister(scrubber, checked)
     vcr_.register_persister(persister)
     # vcr_.use_cassette, with the cassette class that finds a request's interactions by key (record/index.py)
