@@ -186,10 +186,7 @@ def _run(args: argparse.Namespace) -> int:
 def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
     """Bad input, a --rate-scale or --rate-store that cannot work, or a --target that cannot be reached,
     as one line; checked before pytest writes anything."""
-    from apiconform import inputs, preflight
-    from apiconform.contract.model import load_contract
-    from apiconform.http.rate import StoreError, check_store
-    from apiconform.paths import contract_path
+    from apiconform import inputs  # the rest when needed: a replay's preflight loads no HTTP stack
 
     bad = inputs.problem(args, chosen)  # contracts, schemas, deviations, cassettes (docs/bad-input.md)
     if bad:
@@ -201,6 +198,8 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
     if args.rate_scale != 1 and args.target == "live":
         return "--rate-scale only speeds up a sandbox's clock; the live provider keeps its own"
     if args.rate_store != "auto":
+        from apiconform.http.rate import StoreError, check_store
+
         try:
             check_store(args.rate_store)
         except StoreError as exc:
@@ -209,6 +208,10 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
     if bad:
         return bad
     if args.target and args.mode != "replay":  # one probe of the target: reachable, TLS, credentials
+        from apiconform import preflight
+        from apiconform.contract.model import load_contract
+        from apiconform.paths import contract_path
+
         return preflight.problem(load_contract(contract_path(chosen[0])), args.target, args.ca_bundle)
     return None
 

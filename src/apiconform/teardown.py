@@ -13,8 +13,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+# The HTTP stack (http.writes and what it imports) is imported where it is used: `apiconform run`
+# imports this module for call_forwarding_signals alone, before its child pytest starts.
 from apiconform.contract.model import load_contract
-from apiconform.http import writes
 from apiconform.paths import contract_path
 from apiconform.verdict import HarnessError
 
@@ -22,6 +23,8 @@ from apiconform.verdict import HarnessError
 def on_sigterm_interrupt() -> None:
     """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread, held while a write is noted
     (:func:`apiconform.http.writes.uninterrupted`)."""
+    from apiconform.http import writes
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, writes.interrupt)
         signal.signal(signal.SIGINT, writes.interrupt)
@@ -29,6 +32,8 @@ def on_sigterm_interrupt() -> None:
 
 def clean_up(run_dir: Path, report_dir: Path, session: Any) -> list[dict[str, Any]]:
     """Delete what the run created and did not remove; the remainder as report records (and leftovers.json)."""
+    from apiconform.http import writes
+
     entries = writes.pending(run_dir)
     if not entries:
         return []
@@ -90,6 +95,7 @@ def cleanup_command(path: Path, ca_bundle: str | None) -> int:
     import os
     import sys
 
+    from apiconform.http import writes
     from apiconform.http.client import Api
     from apiconform.http.targets import url_target
 
