@@ -5,7 +5,10 @@ loaded with ``-p`` before apiconform, refuses and logs every connect and name lo
 stay empty) and, beside it, pytest runs the same number of ``def test_i(): pass`` tests, generated
 into a temporary folder with the project's pytest ``addopts``, with the same ``-n`` and without the
 apiconform plugin (``-p no:apiconform``): the floor is pytest itself. The two alternate for
-``--rounds`` rounds after one untimed warm-up each; medians and replay / floor are printed per row.
+``--rounds`` rounds after one untimed warm-up each; medians and replay / floor are printed per row. A
+second floor, ``+plugin``, runs the same trivial tests with apiconform's plugin loaded (as any pytest
+run is where apiconform is installed): replay / +plugin is what the checks' work costs beyond the
+plugin's imports.
 
 Rows: each provider with ``pytest suites/<p> --mode replay -n 0``; all four in one pytest process
 with ``-n 0`` and ``-n 2``; and all four the way users run them, ``apiconform run --mode replay``
@@ -90,9 +93,10 @@ class Bench:
             (folder / "test_floor.py").write_text("".join(f"def test_{i}():\n    pass\n\n" for i in range(count)))
         return folder
 
-    def floor_cmd(self, row: Row, count: int) -> list[str]:
+    def floor_cmd(self, row: Row, count: int, plugin: bool = False) -> list[str]:
         workers = ["-p", "no:xdist"] if row.workers == 0 else ["-n", str(row.workers)]
-        return [sys.executable, "-m", "pytest", "-q", "-p", "no:apiconform", *workers, str(self.floor_dir(count))]
+        without = [] if plugin else ["-p", "no:apiconform"]
+        return [sys.executable, "-m", "pytest", "-q", *without, *workers, str(self.floor_dir(count))]
 
     def timed(self, cmd: list[str], cwd: Path, cold: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
         env = self.env
@@ -113,8 +117,8 @@ class Bench:
                      f"{proc.stderr[-2000:]}")
         return elapsed, counts["passed"]
 
-    def floor(self, row: Row, count: int) -> float:
-        elapsed, proc = self.timed(self.floor_cmd(row, count), self.scratch)
+    def floor(self, row: Row, count: int, plugin: bool = False) -> float:
+        elapsed, proc = self.timed(self.floor_cmd(row, count, plugin), self.scratch)
         if proc.returncode != 0 or f"{count} passed" not in proc.stdout:
             sys.exit(f"floor of {count} tests failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         return elapsed
@@ -124,28 +128,32 @@ def measure(bench: Bench, rows: list[Row], rounds: int) -> None:
     counts = {row.name: bench.replay(row)[1] for row in rows}  # warm-up: bytecode caches, page cache; the count
     for row in rows:
         bench.floor(row, counts[row.name])
-    times: dict[str, dict[str, list[float]]] = {row.name: {"replay": [], "cold": [], "floor": []} for row in rows}
+    kinds = ("replay", "cold", "floor", "plugin")
+    times: dict[str, dict[str, list[float]]] = {row.name: {k: [] for k in kinds} for row in rows}
     for _ in range(rounds):
         for row in rows:
             times[row.name]["replay"].append(bench.replay(row)[0])
             times[row.name]["cold"].append(bench.replay(row, cold=True)[0])
             times[row.name]["floor"].append(bench.floor(row, counts[row.name]))
+            times[row.name]["plugin"].append(bench.floor(row, counts[row.name], plugin=True))
     if bench.sealed_log.exists():
         sys.exit(f"a replay run tried to connect:\n{bench.sealed_log.read_text()[:2000]}")
     print(f"replay vs pytest's floor, {rounds} rounds alternating, medians in seconds (root {bench.root})")
-    print("replay: warm parse cache; cold: an empty one (a fresh machine)")
+    print("replay: warm parse cache; cold: an empty one (a fresh machine); floor: pytest alone; +plugin: the same")
+    print("trivial tests with apiconform's plugin loaded, as in any pytest run where apiconform is installed")
     print(f"{'row':<10} {'tests':>5} {'-n':>3} {'replay':>7} {'cold':>6} {'floor':>6} {'ratio':>6} {'cold':>6}"
-          f"  replay runs / cold runs / floor runs")
+          f" {'+plugin':>8} {'ratio':>6}  replay runs / cold runs / floor runs / +plugin runs")
     for row in rows:
-        replay, cold, floor = (statistics.median(times[row.name][k]) for k in ("replay", "cold", "floor"))
-        runs = " / ".join(" ".join(f"{t:.2f}" for t in times[row.name][k]) for k in ("replay", "cold", "floor"))
+        replay, cold, floor, plugin = (statistics.median(times[row.name][k]) for k in kinds)
+        runs = " / ".join(" ".join(f"{t:.2f}" for t in times[row.name][k]) for k in kinds)
         print(f"{row.name:<10} {counts[row.name]:>5} {row.workers:>3} {replay:>7.2f} {cold:>6.2f} {floor:>6.2f} "
-              f"{replay / floor:>6.2f} {cold / floor:>6.2f}  {runs}")
+              f"{replay / floor:>6.2f} {cold / floor:>6.2f} {plugin:>8.2f} {replay / plugin:>6.2f}  {runs}")
     print("network: sealed (no connect or lookup attempted)")
     print("commands:")
     for row in rows:
         print(f"  {row.name}: {' '.join(bench.replay_cmd(row, Path('REPORTS')))}")
         print(f"  {'':<{len(row.name)}}  floor: {' '.join(bench.floor_cmd(row, counts[row.name]))}")
+        print(f"  {'':<{len(row.name)}}  +plugin: {' '.join(bench.floor_cmd(row, counts[row.name], True))}")
 
 
 # Where a replay's time goes: (label, (file suffix, function name) pairs whose cumulative times add up).
@@ -171,6 +179,7 @@ PHASES = [
 
 def profile(bench: Bench, row: Row, top: int) -> None:
     out = bench.scratch / "replay.prof"
+    bench.replay(row)  # the warm case, as measured: bytecode and the benchmark's parse cache filled
     with tempfile.TemporaryDirectory(dir=bench.scratch) as reports:
         cmd = bench.replay_cmd(row, Path(reports))
         cmd[1:3] = ["-m", "cProfile", "-o", str(out), "-m", "pytest"]

@@ -66,3 +66,16 @@ def test_the_readme_ci_commands_run(tmp_path, readme):
             assert proc.returncode == 0, command + proc.stdout[-2000:] + proc.stderr[-2000:]
     summary = (night / "reports" / "summary.md").read_text()
     assert "## Drift: mite" in summary and "exit 0 (no drift)" in summary
+
+
+def test_the_replay_job_keeps_the_parse_cache(monkeypatch):
+    """The folder the template caches is the one apiconform reads parsed cassettes from (parsecache.py)."""
+    from apiconform import parsecache
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("APICONFORM_PARSE_CACHE", raising=False)
+    job = workflow()["jobs"]["replay"]["steps"]
+    cache = next(s for s in job if s.get("uses", "").startswith("actions/cache@"))
+    assert Path(os.path.expanduser(cache["with"]["path"])) == parsecache._folder()
+    replay = next(i for i, s in enumerate(job) if "--mode replay" in s.get("run", ""))
+    assert job.index(cache) < replay
