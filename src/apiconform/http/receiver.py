@@ -12,14 +12,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from apiconform.sandbox.server import serving_in_thread
-from apiconform.sandbox.tls import make_tls
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 PATH = "/apiconform/webhooks"
 
@@ -46,6 +43,15 @@ class Receiver:
 
 @contextmanager
 def receiving() -> Iterator[Receiver]:
+    # The server stack (starlette, uvicorn, trustme) is imported here, where a live check needs it: a
+    # replayed webhook check reads its deliveries from the cassette and only needs Delivery.
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from apiconform.sandbox.server import serving_in_thread
+    from apiconform.sandbox.tls import make_tls
+
     inbox: queue.Queue[Delivery] = queue.Queue()
 
     async def receive(request: Request) -> Response:
