@@ -25,11 +25,17 @@ the top 25 entries by cumulative time and where the time goes (start-up, plugin 
 and schemas, cassettes, matching, validation, reports). ``--root DIR`` measures another checkout
 with this interpreter (e.g. the base commit's clone and its venv).
 
-Usage: python benchmarks/replay_floor.py [--rounds 5] [--rows mite,all-n2,...] [--profile] [--root DIR]
+``--split`` times the phases of each single-process row (start-up, collection, the checks, the end) with a
+probe plugin, and the time spent inside ``Api.request`` and ``Api.raw`` (building, pacing, matching and
+playing each request, validating its answer): the wall time less that is what a replay would take if every
+request cost nothing, a lower bound for any faster recorder or client.
+
+Usage: python benchmarks/replay_floor.py [--rounds 5] [--rows mite,all-n2,...] [--profile] [--split] [--root DIR]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pstats
 import re
@@ -156,6 +162,93 @@ def measure(bench: Bench, rows: list[Row], rounds: int) -> None:
         print(f"  {'':<{len(row.name)}}  +plugin: {' '.join(bench.floor_cmd(row, counts[row.name], True))}")
 
 
+SPLIT_PLUGIN = '''"""Benchmark only (replay_floor.py --split): a replay's phases, and its time inside requests."""
+import json, os, time
+
+import pytest
+
+_T0 = float(os.environ["SPLIT_T0"])
+_MARKS = {}
+_IN = {"seconds": 0.0, "requests": 0}
+
+
+def _mark(name):
+    _MARKS.setdefault(name, time.time() - _T0)
+
+
+def _timed(send):
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return send(*args, **kwargs)
+        finally:
+            _IN["seconds"] += time.perf_counter() - start
+            _IN["requests"] += 1
+    return timed
+
+
+def pytest_configure(config):
+    _mark("configured")
+    from apiconform.http.client import Api
+    Api.request, Api.raw = _timed(Api.request), _timed(Api.raw)
+
+
+def pytest_collection_finish(session):
+    _mark("collected")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session):
+    try:
+        return (yield)
+    finally:
+        _mark("checked")
+
+
+def pytest_unconfigure(config):
+    with open(os.environ["SPLIT_LOG"], "w") as fh:
+        json.dump({"marks": _MARKS, **_IN}, fh)
+'''
+
+
+def split(bench: Bench, rows: list[Row], rounds: int) -> None:
+    """Each single-process row's wall time in phases, and what it would be if every request took no time."""
+    (bench.scratch / "split_probe.py").write_text(SPLIT_PLUGIN)
+    env = {**bench.env, "PYTHONPATH": os.pathsep.join([str(bench.scratch), bench.env["PYTHONPATH"]])}
+    rows = [row for row in rows if row.workers == 0 and not row.cli]
+    print("\nwhere a single-process replay's wall time goes (medians; requests: time inside Api.request and Api.raw,"
+          "\nwhich build, pace, match and play each request and validate its answer)")
+    print(f"{'row':<10} {'wall':>5} {'start':>6} {'collect':>7} {'checks':>6} {'in requests':>12} {'end':>5} "
+          f"{'floor':>6} {'wall - requests':>16}")
+    for row in rows:
+        count = bench.replay(row)[1]  # warm-up, as measure() does, and the number of tests
+        runs: list[dict[str, float]] = []
+        floors = []
+        for _ in range(rounds):
+            with tempfile.TemporaryDirectory(dir=bench.scratch) as tmp:
+                log = Path(tmp) / "split.json"
+                cmd = [*bench.replay_cmd(row, Path(tmp) / "reports"), "-p", "split_probe"]
+                start = time.time()
+                proc = subprocess.run(cmd, cwd=bench.root, capture_output=True, text=True,
+                                      env={**env, "SPLIT_T0": f"{start:.6f}", "SPLIT_LOG": str(log)})
+                wall = time.time() - start
+                if proc.returncode != 0:
+                    sys.exit(f"{row.name}: replay with the split probe failed:\n{proc.stdout[-2000:]}")
+                data = json.loads(log.read_text())
+            marks = data["marks"]
+            runs.append({"wall": wall, "start": marks["configured"],
+                         "collect": marks["collected"] - marks["configured"],
+                         "checks": marks["checked"] - marks["collected"], "requests": data["seconds"],
+                         "count": data["requests"], "end": wall - marks["checked"]})
+            floors.append(bench.floor(row, count))
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        floor = statistics.median(floors)
+        rest = statistics.median(r["wall"] - r["requests"] for r in runs)
+        print(f"{row.name:<10} {med['wall']:>5.2f} {med['start']:>6.2f} {med['collect']:>7.2f} {med['checks']:>6.2f} "
+              f"{med['requests']:>6.2f} ({int(med['count']):>4}) {med['end']:>5.2f} {floor:>6.2f} "
+              f"{rest:>7.2f} = {rest / floor:.2f} x")
+
+
 # Where a replay's time goes: (label, (file suffix, function name) pairs whose cumulative times add up).
 # The phases nest in pytest's own phases (contracts load during collection and in the first test),
 # so the parts are not meant to sum to the whole.
@@ -209,14 +302,18 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also profile one replay (--profile-row)")
     parser.add_argument("--profile-row", default="all-n0")
     parser.add_argument("--only-profile", action="store_true", help="profile, measure nothing")
+    parser.add_argument("--split", action="store_true", help="also split each single-process row's wall time")
+    parser.add_argument("--only-split", action="store_true", help="split, measure nothing else")
     parser.add_argument("--env-as-is", action="store_true", help="keep PYTHONDONTWRITEBYTECODE if it is set")
     args = parser.parse_args()
     by_name = {r.name: r for r in ROWS}
     rows = [by_name[name] for name in args.rows.split(",")]
     with tempfile.TemporaryDirectory(prefix="replay-floor-") as scratch:
         bench = Bench(args.root.resolve(), Path(scratch), args.env_as_is)
-        if not args.only_profile:
+        if not (args.only_profile or args.only_split):
             measure(bench, rows, args.rounds)
+        if args.split or args.only_split:
+            split(bench, rows, args.rounds)
         if args.profile or args.only_profile:
             profile(bench, by_name[args.profile_row], 25)
 
