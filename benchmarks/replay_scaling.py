@@ -60,7 +60,9 @@ def pytest_args(mode: str, sizes: list[int], cache: Path, reports: Path) -> list
 
 def run(python: str, root: Path, run_dir: Path, args: list[str], prefix: list[str] | None = None
         ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "APICONFORM_ROOT": str(root)}
+    # A parse cache of the benchmark's own (apiconform/parsecache.py): the first round of a size parses its
+    # cassette and fills it, the next rounds read it, as on a machine that replays again; the user's is untouched.
+    env = {**os.environ, "APICONFORM_ROOT": str(root), "XDG_CACHE_HOME": str(run_dir / "xdg-cache")}
     return subprocess.run([python, *(prefix or []), *args], cwd=run_dir, env=env, capture_output=True, text=True)
 
 
