@@ -72,3 +72,10 @@ def test_inconsistent_mitwirken_contract_is_refused(tmp_path, old, new):
 def test_missing_contract_names_the_file(tmp_path):
     with pytest.raises(ContractError, match="not found"):
         load_contract(tmp_path / "nope.toml")
+
+
+def test_a_look_alike_too_short_to_scrub_is_refused(tmp_path):
+    bad = tmp_path / "contract.toml"
+    bad.write_text(MITWIRKEN.read_text().replace('look_alikes = ["rate_limit_exceeded"]', 'look_alikes = ["ok"]', 1))
+    with pytest.raises(ContractError, match=r"contract.toml: \[scrub\] look_alikes"):
+        load_contract(bad)

@@ -68,3 +68,37 @@ def test_a_contract_credential_shape_is_caught_alone_not_inside_a_word():
     gate = Scrubber({}, shapes=["mit_[A-Za-z0-9_]{8,}"])
     assert gate.scan('{"token": "mit_3b69abcdef0123"}')
     assert not gate.scan('{"name":"rate_limit_exceeded"}')
+
+
+def test_a_contract_look_alike_is_scrubbed_like_a_secret():
+    """[scrub] look_alikes: Mitwirken's assumed 429 type holds `mit_exceeded`, which secret scanners without word
+    boundaries take for a key; it is recorded and reported as REDACTED-look-alike."""
+    from apiconform.contract.model import load_contract
+    from apiconform.http.targets import replay_target, scrubber_for
+    from apiconform.paths import contract_path
+
+    contract = load_contract(contract_path("mitwirken"))
+    scrubber = scrubber_for(contract, replay_target(contract))
+    assert scrubber.text('{"statusCode":429,"name":"rate_limit_exceeded"}') == \
+        '{"statusCode":429,"name":"REDACTED-look-alike"}'
+
+
+def test_no_committed_cassette_holds_a_credential_shape_even_inside_a_word():
+    """The leak gate takes a contract's credential shape as a token of its own; a repository's secret scanner
+    may not. Every committed cassette passes the stricter scan: each shape without its word boundaries."""
+    import re
+
+    from apiconform.contract.model import load_contract
+    from apiconform.paths import cassettes_dir, contract_path, providers
+
+    hits = []
+    for provider in providers():
+        contract = load_contract(contract_path(provider))
+        shapes = {c.shape.replace(r"\b", "") for c in contract.credentials.values() if c.secret and c.shape}
+        assert shapes or provider in ("mite", "hive"), provider
+        for shape in shapes:
+            pattern = re.compile(shape)
+            for path in sorted(cassettes_dir(provider).glob("*.yaml")):
+                hits += [f"{path.name}:{n}" for n, line in enumerate(path.read_text().splitlines(), 1)
+                         if pattern.search(line)]
+    assert hits == []

@@ -10,7 +10,7 @@ def test_headers_on_every_answer(api):
     ratelimit.headers_on_every_answer(api)
 
 
-def test_limit_is_the_documented_one(api):
+def test_documented_limit(api):
     ratelimit.limit_announced(api)
 
 

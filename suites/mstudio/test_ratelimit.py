@@ -7,7 +7,7 @@ def test_headers_on_every_answer(api):
     ratelimit.headers_on_every_answer(api)
 
 
-def test_limit_is_the_declared_one(api):
+def test_declared_limit(api):
     ratelimit.limit_announced(api)
 
 

@@ -51,6 +51,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "upsert": {"resource", "path", "key", "items", "max", "kept", "filter", "sample", "refused_status", "clauses"},
     "soft_delete": {"resource", "field", "active", "deleted", "clause"},
     "secrets": ({"name", "method", "path", "field"},),
+    "scrub": {"look_alikes"},
     "spec": {"document", "source", "licence", "versions", "operations", "schemas", "clause", "clauses"},
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
@@ -518,6 +519,9 @@ def _cross_check(c: Contract) -> None:
     inv = c.raw.get("invariants", {})
     if inv.get("error_type") and not (c.errors.get("type_field") and inv.get("error_body")):
         raise ContractError(f"{c.path}: [invariants] error_type needs [errors] type_field and an error_body clause")
+    look_alikes = c.raw.get("scrub", {}).get("look_alikes", [])
+    if not (isinstance(look_alikes, list) and all(isinstance(v, str) and len(v) >= 4 for v in look_alikes)):
+        raise ContractError(f"{c.path}: [scrub] look_alikes must be a list of strings of 4 characters or more")
     for name in c.raw.get("roles", {}):
         if name not in c.credentials:
             raise ContractError(f"{c.path}: [roles.{name}] names no credential")

@@ -20,6 +20,7 @@ from apiconform.record.cassettes import REPLAY_BASE
 from apiconform.record.scrub import REDACTED, HandedOut, Scrubber
 
 RUN_DIR_ENV = "APICONFORM_RUN_DIR"
+LOOK_ALIKE = "look-alike"  # the name a [scrub] look-alike is scrubbed as: REDACTED-look-alike
 
 
 class TargetError(Exception):
@@ -112,8 +113,13 @@ def scrubber_for(contract: Contract, target: Target) -> Scrubber:
                if name in secret and not value.startswith(REDACTED)}
     pairs = [(target.credentials.get(a.username, ""), target.credentials.get(a.password, ""))
              for a in contract.auth if a.kind == "basic"]
-    return Scrubber(secrets, headers=[a.header for a in contract.auth if a.header],
-                    params=[a.param for a in contract.auth if a.param], pairs=pairs,
-                    shapes={c.shape for c in contract.credentials.values() if c.secret and c.shape},
-                    handed_out=[HandedOut(s["name"], s["method"].upper(), s["path"], s["field"])
-                                for s in contract.raw.get("secrets", [])])
+    scrubber = Scrubber(secrets, headers=[a.header for a in contract.auth if a.header],
+                        params=[a.param for a in contract.auth if a.param], pairs=pairs,
+                        shapes={c.shape for c in contract.credentials.values() if c.secret and c.shape},
+                        handed_out=[HandedOut(s["name"], s["method"].upper(), s["path"], s["field"])
+                                    for s in contract.raw.get("secrets", [])])
+    # [scrub] look_alikes: what the provider's answers carry that secret scanners take for a credential
+    # (a cassette must pass a repository's secret scanning to be committed); scrubbed like a secret.
+    for value in contract.raw.get("scrub", {}).get("look_alikes", []):
+        scrubber.learn(LOOK_ALIKE, value)
+    return scrubber
