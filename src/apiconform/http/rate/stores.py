@@ -1,6 +1,6 @@
 """Where a rate budget lives, so that every process that shares it sees one state.
 
-Two stores, one interface: a SQLite file (the default; every process on one machine) and a
+Two stores, one interface: SQLite files (the default; every process on one machine) and a
 Redis server (several machines, CI shards). Each holds pyrate-limiter's sliding-window bucket
 per budget key, plus the few things the limiter has no notion of, per scope (one target):
 
@@ -77,13 +77,21 @@ class Store(ABC):
 
 
 class FileStore(Store):
-    """A SQLite database in ``directory``; pyrate-limiter's file lock serialises its buckets."""
+    """Two SQLite databases in ``directory``: pyrate-limiter's buckets, and the scopes (hold, lease, in flight).
+
+    They are two files because pyrate-limiter's connection runs deferred transactions that read, then write,
+    serialised among buckets by its file lock only. A scope written by another process in between (without
+    that lock) made the bucket's write fail at once with "database is locked" (SQLite does not wait for a
+    transaction whose snapshot went stale), a harness error on a loaded machine. The scopes' statements are
+    single autocommit statements that wait for the lock (``timeout``).
+    """
 
     errors = (sqlite3.Error, OSError, TimeoutError)
 
     def __init__(self, directory: Path) -> None:
         self.name = str(directory)
-        self.path = directory / "budget.sqlite"
+        self.path = directory / "scopes.sqlite"
+        self.buckets_path = directory / "buckets.sqlite"
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -100,7 +108,7 @@ class FileStore(Store):
     def bucket(self, key: str, rate: Rate) -> AbstractBucket:
         from pyrate_limiter import SQLiteBucket
 
-        bucket = SQLiteBucket.init_from_file([rate], table=f"bucket_{key}", db_path=str(self.path),
+        bucket = SQLiteBucket.init_from_file([rate], table=f"bucket_{key}", db_path=str(self.buckets_path),
                                              use_file_lock=True)
         self._buckets.append(bucket)
         return bucket
