@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from filelock import FileLock
+
 from apiconform.record.scrub import REDACTED
 
 if TYPE_CHECKING:  # pyrate-limiter is imported where a bucket is made: a replay never makes one
@@ -95,12 +97,16 @@ class FileStore(Store):
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS scope (scope TEXT PRIMARY KEY, hold REAL NOT NULL "
-                             "DEFAULT 0, done REAL NOT NULL DEFAULT 0, owner TEXT, lease_until REAL NOT NULL "
-                             "DEFAULT 0)")
-            self._db.execute("CREATE TABLE IF NOT EXISTS inflight (token TEXT PRIMARY KEY, scope TEXT NOT NULL, "
-                             "deadline REAL NOT NULL)")
+            # One opener at a time: switching a new file to WAL needs an exclusive lock, and SQLite answers
+            # "database is locked" at once, without waiting, to a connection that would deadlock with another
+            # process creating the tables (two xdist workers opening a fresh store together).
+            with FileLock(str(directory / "scopes.lock"), timeout=30):
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("CREATE TABLE IF NOT EXISTS scope (scope TEXT PRIMARY KEY, hold REAL NOT NULL "
+                                 "DEFAULT 0, done REAL NOT NULL DEFAULT 0, owner TEXT, lease_until REAL NOT NULL "
+                                 "DEFAULT 0)")
+                self._db.execute("CREATE TABLE IF NOT EXISTS inflight (token TEXT PRIMARY KEY, scope TEXT NOT "
+                                 "NULL, deadline REAL NOT NULL)")
         except self.errors as exc:
             raise StoreError(f"rate store {self.name} cannot be used: {exc}") from None
         self._buckets: list[SQLiteBucket] = []
