@@ -314,8 +314,10 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
                 verdict = Verdict.DIFFERS
                 message = f"observed behaviour differs from the sandbox's assumption: {exc}"
             scrubber = session.scrubbers.get(contract.provider)
-            # A check that compares across requests names no exchange; the last one is the evidence.
-            exchange = exc.exchange or (client.exchanges[-1] if client and client.exchanges else None)
+            # A check that compares across requests names no exchange; the last one sent before the
+            # violation was raised is the evidence, not the cleanup that ran while the check unwound.
+            before = [e for e in client.exchanges if e.at <= exc.at] if client else []
+            exchange = exc.exchange or (before[-1] if before else None)
             if scrubber is not None:
                 evidence = {**(exchange.evidence(scrubber) if exchange else {}),
                             "expected": _plain(exc.expected, scrubber), "actual": _plain(exc.actual, scrubber)}
@@ -333,6 +335,7 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
         "test": item.nodeid,
         "name": item.name,
         "clauses": clauses,
+        "observed": observed,  # invariant clauses every answer of the check passed
         "area": areas[0] if areas else "other",
         "verdict": str(verdict),
         "violated": violated,

@@ -5,6 +5,7 @@ A contract violation is a ``fail``; anything the harness or the network broke is
 """
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ class ContractViolation(AssertionError):
         self.expected = expected
         self.actual = actual
         self.exchange = exchange
+        self.at = time.monotonic_ns()  # exchanges after this one (a cleanup's DELETE) are not its evidence
 
 
 class HarnessError(Exception):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,9 @@ class Exchange:
     body: bytes
     fmt: str  # the format the request asked for: json, xml, or the unsupported suffix
     genuine_auth: str = ""  # clause of the auth variant, when it carried the target's valid credentials
+    # When the answer arrived: a violation's evidence is the last exchange before it was raised, never the
+    # cleanup that ran while the check unwound (``ContractViolation.at``).
+    at: int = field(default_factory=time.monotonic_ns, repr=False, compare=False)
     _data: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
 

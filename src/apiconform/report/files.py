@@ -25,6 +25,8 @@ __all__ = ["VERDICTS", "render_summary_line", "rerender", "write_atomic", "write
 #: Column order everywhere; verdicts outside this list (should not happen) are appended.
 VERDICTS = ("pass", "fail", "error", "differs", "unsupported", "skip", "expected")
 PROBLEMS = ("fail", "error", "differs")  # shown with evidence in the HTML report
+#: A clause of a failing check that the check never got to verify: not a fail of that clause.
+UNREACHED = "not reached"
 MAX_MD_FAILURES = 50
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -152,6 +154,19 @@ def _groups(recs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return sorted(groups.values(), key=lambda g: (-len(g), PROBLEMS.index(_verdict(g[0])), str(g[0].get("violated"))))
 
 
+def _clause_verdict(r: dict[str, Any], cid: str) -> str:
+    """What a check's verdict says of one of its clauses.
+
+    A failing check fails only the clause it violated. The invariant clauses its answers passed
+    held; its other declared clauses were not reached, since the check stopped before it had
+    verified them, and count for neither pass nor fail.
+    """
+    verdict = _verdict(r)
+    if verdict not in ("fail", "differs") or not r.get("violated") or cid == str(r["violated"]):
+        return verdict
+    return "pass" if cid in (r.get("observed") or []) else UNREACHED
+
+
 def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for provider, recs in by_provider.items():
@@ -166,7 +181,7 @@ def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str
                     c = known.get(cid)
                     table[cid] = {"area": getattr(c, "area", None), "provenance": getattr(c, "provenance", None),
                                   "text": getattr(c, "text", ""), "verdicts": Counter()}
-                table[cid]["verdicts"][_verdict(r)] += 1
+                table[cid]["verdicts"][_clause_verdict(r, cid)] += 1
         out[provider] = {cid: {**m, "verdicts": dict(m["verdicts"])} for cid, m in sorted(table.items())}
     return out
 
@@ -341,7 +356,10 @@ def _repro_html(r: dict[str, Any], contract: Any, run: dict[str, Any] | None) ->
 
     ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else None
     command = curl(ev, contract, r.get("recorded_from") or r.get("target"))
-    return ("<h4>Reproduce</h4>" + (f'<pre class="repro">{_e(command)}</pre>' if command else "")
+    method = str(((ev or {}).get("request") or {}).get("method") or "GET").upper()
+    warning = ('<p class="writes">This request writes: sent to a real account, it creates, changes or deletes '
+               "data there.</p>") if command and method not in ("GET", "HEAD", "OPTIONS") else ""
+    return ("<h4>Reproduce</h4>" + warning + (f'<pre class="repro">{_e(command)}</pre>' if command else "")
             + f'<pre class="repro">{_e(rerun(r, run))}</pre>')
 
 
@@ -431,6 +449,8 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, d
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table>")
     header = "".join(f'<th class="v-{_cls(v)}">{_e(v)}</th>' for v in cols)
+    clause_cols = cols + [UNREACHED]
+    clause_header = header + f'<th title="clauses of a failing check that it stopped before verifying">{UNREACHED}</th>'
     for provider, recs in by_provider.items():
         out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2>')
         groups = _groups(recs)  # what went wrong first, then the tables
@@ -446,11 +466,11 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, d
         c = Counter(_verdict(r) for r in recs)
         out.append(f"<tr><th>all</th>{_counts_cells(c, cols)}<td class=\"n\">{len(recs)}</td></tr></table>")
         out.append(f"<h3>Clause coverage</h3><table><tr><th>clause</th><th>area</th><th>provenance</th>"
-                   f"<th>text</th>{header}</tr>")
+                   f"<th>text</th>{clause_header}</tr>")
         for cid, m in clauses.get(provider, {}).items():
             out.append(f"<tr><td><code>{_e(cid)}</code></td><td>{_e(m.get('area'))}</td>"
                        f"<td>{_e(m.get('provenance'))}</td><td>{_e(m.get('text'))}</td>"
-                       f"{_counts_cells(Counter(m.get('verdicts') or {}), cols)}</tr>")
+                       f"{_counts_cells(Counter(m.get('verdicts') or {}), clause_cols)}</tr>")
         out.append("</table>")
     out.append("</body></html>\n")
     return "\n".join(out)
