@@ -3,10 +3,14 @@ that was broken, not every clause the failing check lists (issue 18, items 1 to 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+from typing import Any
 
 from apiconform.contract.model import load_contract
 from apiconform.paths import contract_path
-from apiconform.report.files import UNREACHED, write_reports
+from apiconform.report.files import UNREACHED, coverage_lines, write_reports
 from apiconform.report.repro import curl
 
 
@@ -48,3 +52,56 @@ def test_a_failing_check_fails_only_the_clause_it_violated(tmp_path):
     assert table["mite.format.json"]["verdicts"] == {"pass": 1}
     assert table["mite.status.200-read"]["verdicts"] == {UNREACHED: 1}
     assert f">{UNREACHED}</th>" in (tmp_path / "report.html").read_text()
+
+
+def _run(*args: str, **kw: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "apiconform.cli", "run", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_an_interrupted_run_says_so_everywhere_and_exits_130(tmp_path):
+    """Ctrl-C once a verdict exists: the reports are written, marked partial, and the exit status is not 2."""
+    run = _run("--provider", "mitwirken", "-n", "0", "--report-dir", str(tmp_path))
+    seen = ""
+    while "." not in seen.rpartition("\n")[2] or not seen.strip():  # pytest -q: a dot per passed check
+        char = run.stdout.read(1)
+        assert char, run.stderr.read()[-2000:]
+        seen += char
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, (seen + out)[-2000:] + err[-2000:]
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert doc["run"]["interrupted"] is True and doc["run"]["collected"] > len(doc["records"]) >= 1
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("# apiconform: ⚠️ interrupted:") and "INTERRUPTED: a partial run" in summary
+    assert "INTERRUPTED: a partial run" in (tmp_path / "report.html").read_text()
+    assert "INTERRUPTED: a partial run" in out
+
+
+def test_a_run_that_ends_before_its_reports_leaves_no_older_ones(tmp_path):
+    """pytest's usage error (a --check that is no node id) is exit 2, and no report of an earlier run remains."""
+    for name in ("results.json", "summary.md", "report.html", "junit.xml"):
+        (tmp_path / name).write_text("an earlier run's green report")
+    (tmp_path / "leftovers.json").write_text("[]")  # what an earlier run could not delete stays listed
+    run = _run("--check", "test_if_none_match_304", "-n", "0", "--report-dir", str(tmp_path))
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 2, out[-2000:] + err[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leftovers.json"]
+
+
+def test_the_reports_say_what_was_covered(tmp_path):
+    """Target, faults, writes, and why the checks that did not run were skipped, counted."""
+    skip = "POST /customers.json: this check writes to a real account; run with --allow-writes to let it create"
+    records = [{"provider": "mite", "test": f"suites/mite/t.py::t{i}", "verdict": "skip",
+                "message": skip.replace("/customers.json", f"/p{i}.json")} for i in range(38)]
+    records.append({"provider": "mite", "test": "suites/mite/t.py::ok", "verdict": "pass", "message": ""})
+    run = {"target": "https://acme.mite.de", "faults": [], "deviations": None, "allow_writes": False,
+           "interrupted": False, "collected": 39}
+    paths = write_reports(records, tmp_path, mode="live", run=run)
+    expected = ["Target: https://acme.mite.de; mode: live; faults: none; deviations: none; "
+                "writes: not allowed (--allow-writes)",
+                "38 checks did not run: this check writes to a real account; run with --allow-writes to let it create"]
+    assert coverage_lines(records, "live", run) == expected
+    summary = paths["markdown"].read_text()
+    assert all(f"- {line}" in summary.replace("\\", "") for line in expected), summary
+    assert summary.startswith("# apiconform: ✅")

@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="apiconform", description="Contract tests and conformance suites for REST APIs.")
     sub = parser.add_subparsers(dest="command")
 
-    run = sub.add_parser("run", help="run provider suites (default: all, against their bundled sandboxes)")
+    run = sub.add_parser("run", help="run provider suites (default: all, against their bundled sandboxes)",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog="exit status:\n" + "\n".join(f"  {code:>3}  {what}" for code, what in EXIT_STATUSES))
     run.add_argument("--provider", action="append", default=[], help="only this provider (repeatable)")
     run.add_argument("--target", help="base URL of a live target, or `live` for the provider's own URL "
                      "(e.g. https://$MITE_ACCOUNT.mite.de); credentials come from the environment")
@@ -164,23 +166,48 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += [f"--max-age={args.max_age}"] + (["--strict-age"] if args.strict_age else [])
     pytest_args += args.pytest_args
     results = report_dir / "results.json"
-    for stale in (results, report_dir / "drift.json", report_dir / "drift.md", report_dir / "drift.html"):
-        stale.unlink(missing_ok=True)  # a drift from before this run must not show in its report
+    from apiconform.report.files import remove_stale
+
+    remove_stale(report_dir)  # an older run's reports (and drift) must not pass for this one's
     # A child pytest, so the plugin is imported (and assertion-rewritten) by pytest itself.
     from apiconform.teardown import call_forwarding_signals
 
     code = call_forwarding_signals([sys.executable, "-m", "pytest", *pytest_args])
     if results.exists():
-        from apiconform.report.files import render_summary_line
+        from apiconform.report.files import coverage_lines, render_summary_line
 
         results_doc = json.loads(results.read_text())
         records = results_doc["records"]
         print(f"\napiconform {args.mode}: {render_summary_line(records)}")
+        for line in coverage_lines(records, args.mode, results_doc.get("run")):
+            print(line)
         for provider, spent in results_doc.get("rate", {}).items():
             print(f"rate {provider}: {spent['requests']} requests, {spent['planned_429']} planned 429, "
                   f"{spent['unplanned_429']} unplanned 429, {spent['wall_s']:.1f} s (min {spent['min_wall_s']:.1f} s)")
         print(f"reports: {report_dir}/report.html, summary.md, results.json, junit.xml")
-    return code
+    return _exit_status(code)
+
+
+#: ``apiconform run``'s exit statuses (``run --help`` and the README show this table).
+EXIT_STATUSES = (
+    (0, "every check that ran passed (differs, skip and unsupported do not make a run red)"),
+    (1, "a check failed or errored, or the bundled sandbox answered an unplanned 429"),
+    (2, "bad input or usage: nothing ran (one line on stderr says what)"),
+    (3, "apiconform or pytest broke (an internal error): the reports, if any, are not a verdict"),
+    (130, "interrupted (Ctrl-C or SIGTERM): the reports are partial and say so"),
+)
+
+
+def _exit_status(pytest_code: int) -> int:
+    """pytest's exit code as ``apiconform run``'s own (:data:`EXIT_STATUSES`): an interrupt is not a usage error."""
+    if pytest_code in (2, -signal.SIGINT, -signal.SIGTERM):
+        return 130
+    if pytest_code == 4:
+        return 2  # pytest said why on stderr
+    if pytest_code == 5:
+        print("apiconform: no check matched the selection; nothing ran", file=sys.stderr)
+        return 2
+    return pytest_code if pytest_code in (0, 1) else 3
 
 
 def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:

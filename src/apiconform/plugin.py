@@ -104,6 +104,10 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[RUN_DIR_ENV] = run_dir
         config.add_cleanup(lambda: shutil.rmtree(run_dir, ignore_errors=True))
         config.pluginmanager.register(_Collector(config, Path(run_dir)), "apiconform-collector")
+        if config.getoption("report_dir"):
+            from apiconform.report.files import remove_stale
+
+            remove_stale(Path(config.getoption("report_dir")))
     run_dir = os.environ.get(RUN_DIR_ENV)
     rate.configure(config.getoption("rate_store"), config.getoption("rate_scale"), Path(run_dir) if run_dir else None)
 
@@ -394,9 +398,13 @@ class _Collector:
             records += deviations.stale(records, listed, self.config.getoption("deviations"))
         if report_dir and records:
             from apiconform.report.files import write_reports
+            from apiconform.report.repro import shown_target
 
             opt = self.config.getoption
-            run = {"target": opt("target"), "faults": opt("sandbox_fault"), "deviations": opt("deviations")}
+            run = {"target": shown_target(opt("target")), "faults": opt("sandbox_fault"),
+                   "deviations": opt("deviations"), "allow_writes": bool(opt("allow_writes")),
+                   "interrupted": session.exitstatus == pytest.ExitCode.INTERRUPTED,
+                   "collected": session.testscollected}
             write_reports(records, Path(report_dir), mode=opt("mode"), rate=spent, run=run)
         self.red = [r for r in records if r["verdict"] in RED]
         self.rate_problems = rate.problems(spent)

@@ -20,7 +20,8 @@ from typing import Any
 
 import apiconform
 
-__all__ = ["VERDICTS", "render_summary_line", "rerender", "write_atomic", "write_reports"]
+__all__ = ["VERDICTS", "coverage_lines", "remove_stale", "render_summary_line", "rerender", "skip_reasons",
+           "write_atomic", "write_reports"]
 
 #: Column order everywhere; verdicts outside this list (should not happen) are appended.
 VERDICTS = ("pass", "fail", "error", "differs", "unsupported", "skip", "expected")
@@ -186,6 +187,44 @@ def _clauses(by_provider: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str
     return out
 
 
+# -- what the run covered -------------------------------------------------------------------
+
+_WHERE = re.compile(r"^[A-Z]+ \S+: ")  # a skip names the request it refused; the reason is what follows
+
+
+def skip_reasons(records: list[dict[str, Any]]) -> Counter:
+    """Why checks did not run: each skip's or unsupported's reason, without the request it names, counted."""
+    return Counter(_WHERE.sub("", _first_line(r.get("message"))) or "no reason given" for r in records
+                   if _verdict(r) in ("skip", "unsupported"))
+
+
+def coverage_lines(records: list[dict[str, Any]], mode: str, run: dict[str, Any] | None) -> list[str]:
+    """What the run covered, so a partial run never reads as a whole one: its target, mode, faults,
+    deviations and writes, how many checks ran of those collected, and why the others did not."""
+    from apiconform.report.repro import shown_target
+
+    run = run or {}
+    target = shown_target(run.get("target")) or ("the recorded cassettes" if mode == "replay"
+                                                 else "the bundled sandboxes")
+    faults = ", ".join(run.get("faults") or []) or "none"
+    writes = "allowed" if run.get("allow_writes") or not run.get("target") else "not allowed (--allow-writes)"
+    lines = []
+    if run.get("interrupted"):
+        lines.append(f"INTERRUPTED: a partial run; {len(records)} of {run.get('collected', '?')} checks have a "
+                     "verdict, the rest never ran")
+    lines.append(f"Target: {target}; mode: {mode}; faults: {faults}; deviations: {run.get('deviations') or 'none'}; "
+                 f"writes: {writes}")
+    lines += [f"{n} check{'s' if n != 1 else ''} did not run: {why}" for why, n in skip_reasons(records).most_common()]
+    return lines
+
+
+def _verdict_mark(records: list[dict[str, Any]], run: dict[str, Any] | None) -> str:
+    totals = Counter(_verdict(r) for r in records)
+    if totals["fail"] or totals["error"]:
+        return "❌"
+    return "⚠️ interrupted:" if (run or {}).get("interrupted") else "✅"
+
+
 # -- results.json --------------------------------------------------------------------------
 
 def _results_json(records, mode, generated_at, clauses, rate, run) -> str:
@@ -276,15 +315,16 @@ def _md(value: Any) -> str:
     return _first_line(value).replace("|", "\\|").replace("`", "'")
 
 
-def _summary_md(records, by_provider, mode, rate, drifts) -> str:
+def _summary_md(records, by_provider, mode, rate, run, drifts) -> str:
     totals = Counter(_verdict(r) for r in records)
     cols = [v for v in _columns(totals) if totals[v]] or ["pass"]
 
     def head(first: str) -> list[str]:
         return [f"| {first} | " + " | ".join(cols) + " |", "|---" * (len(cols) + len(first.split(" | "))) + "|"]
 
-    out = [f"# apiconform: {'❌' if totals['fail'] or totals['error'] else '✅'} "
-           f"{render_summary_line(records)}", "", f"Mode: `{_md(mode)}`, {len(records)} checks.", "",
+    out = [f"# apiconform: {_verdict_mark(records, run)} {render_summary_line(records)}", "",
+           f"Mode: `{_md(mode)}`, {len(records)} checks.", "", *[f"- {_md(line)}" for line in
+                                                               coverage_lines(records, mode, run)], "",
            "## Providers", "", *head("provider")]
     for provider, recs in by_provider.items():
         c = Counter(_verdict(r) for r in recs)
@@ -328,6 +368,7 @@ td.n{text-align:right}td.z{color:#bbb}pre{background:#f6f6f6;padding:6px;overflo
 .badge{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px}
 .problem{border:1px solid #ccc;border-left:6px solid #999;padding:4px 10px;margin:1em 0}
 details{margin:.3em 0}.repro{background:#eef3fb}.areas td{text-align:center}
+.interrupted{background:#fde8a8;padding:6px;font-weight:bold}.writes{color:#a40}
 .problem.b-fail{border-left-color:#d33}.problem.b-error{border-left-color:#e80}.problem.b-differs{border-left-color:#db0}
 """
 
@@ -434,6 +475,8 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, d
            f"{_e(generated_at)} · apiconform {_e(apiconform.__version__)}</p><p>"]
     out += [f'<span class="badge v-{_cls(v)}">{_e(v)}: {totals[v]}</span>' for v in cols if totals[v]]
     out.append("</p>")
+    out += [f'<p class="{"interrupted" if line.startswith("INTERRUPTED") else "coverage"}">{_e(line)}</p>'
+            for line in coverage_lines(records, mode, run)]
     out.append(_areas_html(by_provider))
     if drifts:
         from apiconform.report.drift import html_section
@@ -515,7 +558,7 @@ def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str,
     files = {
         "json": ("results.json", _results_json(records, mode, generated_at, clauses, rate or {}, run or {})),
         "junit": ("junit.xml", _junit_xml(by_provider, generated_at)),
-        "markdown": ("summary.md", _summary_md(records, by_provider, mode, rate or {}, drifts)),
+        "markdown": ("summary.md", _summary_md(records, by_provider, mode, rate or {}, run or {}, drifts)),
         "html": ("report.html", _report_html(records, by_provider, clauses, mode, generated_at, rate or {},
                                              run or {}, drifts)),
     }
@@ -524,6 +567,18 @@ def write_reports(records: list[dict[str, Any]], out_dir: Path, *, mode: str,
         write_atomic(out_dir / name, text)
         written[key] = out_dir / name
     return written
+
+
+#: What a run writes, and removes before it starts: a run that ends before writing its own reports (a usage
+#: error, an interrupt before any verdict) must not leave an older run's beside them to be taken for its own.
+#: leftovers.json stays: it lists what a run could not delete, until `apiconform cleanup` has.
+REPORT_FILES = ("results.json", "junit.xml", "summary.md", "report.html", "drift.json", "drift.md", "drift.html")
+
+
+def remove_stale(out_dir: Path) -> None:
+    """Remove an earlier run's reports from ``out_dir`` before a new run writes there."""
+    for name in REPORT_FILES:
+        (Path(out_dir) / name).unlink(missing_ok=True)
 
 
 def rerender(out_dir: Path) -> None:

@@ -12,7 +12,7 @@ import re
 import shlex
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from apiconform.contract.model import Contract
 from apiconform.record.cassettes import REPLAY_BASE
@@ -94,18 +94,23 @@ def curl(evidence: dict[str, Any] | None, contract: Contract | None, target: str
     return " ".join(words)
 
 
+def shown_target(target: str | None) -> str | None:
+    """A target as reports show it: scheme, host, port and path; never a user:password@ part or a query."""
+    if not target or "://" not in target:
+        return target
+    parts = urlsplit(target)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 def rerun(record: dict[str, Any], run: dict[str, Any] | None) -> str:
     """The ``apiconform run`` command that runs this one check again, as the run that produced it did."""
     run = run or {}
     words = ["apiconform", "run", "--provider", shlex.quote(str(record.get("provider")))]
     if record.get("mode") and record["mode"] != "live":
         words += ["--mode", shlex.quote(str(record["mode"]))]
-    target = run.get("target")
+    target = shown_target(run.get("target"))
     if target:
-        parts = urlsplit(target)
-        host = parts.hostname or ""
-        target = parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")).geturl() if parts.netloc \
-            else target  # never a user:password@ part
         words += ["--target", shlex.quote(target)]
     for fault in run.get("faults") or ():
         words += ["--fault", shlex.quote(fault)]
