@@ -8,7 +8,7 @@ import pytest
 from vcr.request import Request
 
 from apiconform.paths import cassettes_dir
-from apiconform.record.cassettes import cassette, check_cassette, make_persister, recorder
+from apiconform.record.cassettes import cassette, cassette_name, check_cassette, make_persister, recorder
 from apiconform.record.scrub import Scrubber, SecretLeak
 
 AUTH_TEST = "suites/mite/test_auth.py::test_variant_authenticates[basic]"
@@ -103,3 +103,25 @@ def test_recording_keeps_content_length_true_to_the_scrubbed_bodies(tmp_path):
     text = path.read_text()
     assert secret not in text and base not in text
     check_cassette(path)  # raises if a recorded Content-Length no longer matches its body
+
+
+def test_recording_without_writes_keeps_the_cassettes_of_the_checks_it_skips(tmp_path, suite_run, sandbox):
+    """A check skipped for want of --allow-writes recorded only its reads: its committed cassette, which holds the
+    writes too, stays as it was, and the run says which cassettes it replaced and which it kept."""
+    env = dict(sandbox.env)
+    root = _copy_cassettes(tmp_path)
+    before = {p.name: p.read_bytes() for p in (root / "mite").glob("*.yaml")}
+    proc, records = suite_run("mite", tmp_path / "r", "--mode", "record", "--target", env["MITE_BASE_URL"],
+                              "--ca-bundle", env["MITE_CA_BUNDLE"], "--cassette-dir", str(root),
+                              "-k", "test_payloads or test_variant_authenticates", env=env, allow_writes=False)
+    fates = {r["test"]: (r["verdict"], r.get("cassette")) for r in records}
+    skipped = [t for t, (v, _) in fates.items() if v == "skip"]
+    passed = [t for t, (v, _) in fates.items() if v == "pass"]
+    assert skipped and passed, proc.stdout[-3000:]
+    assert {fates[t][1] for t in skipped} == {"kept"} and {fates[t][1] for t in passed} == {"replaced"}
+    after = {p.name: p.read_bytes() for p in (root / "mite").glob("*.yaml")}
+    assert after.keys() == before.keys()
+    for test in skipped:
+        name = cassette_name(test.removeprefix("suites/mite/"))
+        assert after[name] == before[name], name
+    assert f"{len(passed)} cassette(s) written ({len(passed)} replaced, 0 new); {len(skipped)} kept" in proc.stdout

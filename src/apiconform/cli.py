@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--report-dir", default="reports", help="where reports go (default: reports/)")
     run.add_argument("--fault", action="append", default=[], help="start the bundled sandbox with this fault")
     run.add_argument("--deviations", help="TOML file of this target's known deviations (see README)")
+    run.add_argument("--cassette-dir", metavar="DIR", help="record into / replay from DIR/<provider>/ "
+                     "(default: cassettes/)")
     run.add_argument("--rate-store", default=os.environ.get("APICONFORM_RATE_STORE", "auto"),
                      help="where the rate budget is shared: auto (default: a file store), a directory, or "
                      "redis://host:port/db to share it with other machines, or off (count only: no pacing, no retries)")
@@ -159,6 +161,8 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += [f"--sandbox-fault={fault}"]
     if args.deviations:
         pytest_args += [f"--deviations={args.deviations}"]
+    if args.cassette_dir:
+        pytest_args += [f"--cassette-dir={Path(args.cassette_dir).resolve()}"]
     if args.allow_writes:
         pytest_args += ["--allow-writes"]
     pytest_args += [f"--rate-store={args.rate_store}", f"--rate-scale={args.rate_scale}"]

@@ -67,8 +67,12 @@ def problem(args: argparse.Namespace, chosen: list[str]) -> str | None:
         if unknown:
             return f"{args.deviations}: deviation names unknown clause {unknown[0]!r} (not in {', '.join(chosen)})"
     if args.mode == "replay":
+        root = Path(args.cassette_dir) if getattr(args, "cassette_dir", None) else None
         for provider in chosen:
-            for path in sorted(cassettes_dir(provider).glob("*.yaml")):
+            folder = root / provider if root else cassettes_dir(provider)
+            if root and not folder.is_dir():
+                return f"--cassette-dir {args.cassette_dir}: no folder {provider}/ there to replay"
+            for path in sorted(folder.glob("*.yaml")):
                 try:
                     check_cassette(path)
                 except CassetteError as exc:

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,7 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         # What the cassette was recorded from decides whether a broken assumption is `differs`.
         request.node.stash[_recorded_from_key] = str(meta.get("target") or "")
         _check_age(request.config, meta, path, request.node)
+    request.node.stash[_cassette_key] = path
     vcr_ = recorder(scrubber, [target.base_url, target.http_url or ""], session.mode,
                     [a.header for a in contract.auth if a.header], [a.param for a in contract.auth if a.param])
     with cassette(vcr_, path, scrubber, target.kind, contract.provider, checked) as cas:
@@ -221,6 +223,8 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
             note_refusals(cas, client.refused)
             marked = [c for m in request.node.iter_markers("clauses") for c in m.args]
             note_clauses(cas, request.node.nodeid, list(dict.fromkeys([*marked, *client.declared])))
+            if not request.node.stash.get(_call_recorded_key, False):
+                cas.dirty = False  # a skipped or broken check keeps the cassette it had (vcrpy saves when dirty)
     if session.mode == "replay" and request.node.stash.get(_call_passed_key, False):
         # Replay must prove it replayed: a pass that left recorded requests unplayed skipped some.
         # A failed check stops where its recording stopped and keeps its verdict.
@@ -246,6 +250,8 @@ _api_key = pytest.StashKey[Api]()
 _age_key = pytest.StashKey[str]()
 _recorded_from_key = pytest.StashKey[str]()
 _call_passed_key = pytest.StashKey[bool]()
+_call_recorded_key = pytest.StashKey[bool]()  # record mode: the call's exchanges are worth a cassette
+_cassette_key = pytest.StashKey[Path]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -269,8 +275,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     report: pytest.TestReport = outcome.get_result()
     if report.when == "call":  # read by the `api` fixture's teardown
         item.stash[_call_passed_key] = report.passed
+        # Recording keeps what shows a verdict: a pass or a contract failure. A skipped check (writes not
+        # allowed) or a broken one recorded less than its cassette holds, and must not replace it.
+        item.stash[_call_recorded_key] = report.passed or (
+            call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation))
     if report.when == "call" or (report.when != "call" and not report.passed):
         record = _record(item, call, report, item.stash.get(_api_key, None))
+        if record is not None and report.when == "call" and _cassette_key in item.stash \
+                and item.config.stash[_session_key].mode == "record":
+            path = item.stash[_cassette_key]
+            record["cassette"] = ("replaced" if path.exists() else "new") if item.stash[_call_recorded_key] \
+                else ("kept" if path.exists() else "not written")
         if record is not None:
             deviations.apply(record, item.config.stash[_session_key].deviations)
             report.user_properties.append((RECORD_KEY, json.dumps(record)))
@@ -420,6 +435,16 @@ class _Collector:
         aged = [r["cassette_age"] for r in self.records if r.get("cassette_age")]
         for problem in dict.fromkeys(aged):
             terminalreporter.write_line(f"apiconform: old cassette: {problem}", yellow=True)
+        fates = Counter(r["cassette"] for r in self.records if r.get("cassette"))
+        if fates:
+            terminalreporter.write_line(
+                f"apiconform record: {fates['new'] + fates['replaced']} cassette(s) written ({fates['replaced']} "
+                f"replaced, {fates['new']} new); {fates['kept']} kept as they were and {fates['not written']} not "
+                "written, because their check was skipped or errored",
+                yellow=bool(fates["kept"] + fates["not written"]))
+            for r in self.records:
+                if r.get("cassette") in ("kept", "not written"):
+                    terminalreporter.write_line(f"  {r['cassette']}: {r['test']} ({r['verdict']})")
 
 
 def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
