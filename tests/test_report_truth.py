@@ -105,3 +105,23 @@ def test_the_reports_say_what_was_covered(tmp_path):
     summary = paths["markdown"].read_text()
     assert all(f"- {line}" in summary.replace("\\", "") for line in expected), summary
     assert summary.startswith("# apiconform: ✅")
+
+
+def test_a_failure_is_a_short_block_in_the_terminal(tmp_path):
+    """apiconform run: one block per violated clause (clause, expected, actual, repro, rerun), no traceback."""
+    run = _run("--provider", "mite", "--fault", "etag-ignored", "-n", "0", "--report-dir", str(tmp_path))
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 1, out[-2000:] + err[-2000:]
+    assert "FAIL mite.cond.304: suites/mite/test_conditional.py::test_if_none_match_304" in out
+    assert "  expected: 304" in out and "  actual:   200" in out and 'x-miteapikey: ${MITE_API_KEY}"' in out
+    assert "Traceback" not in out and "def not_modified" not in out and len(out.splitlines()) < 30, out
+
+
+def test_pytest_shows_the_block_and_the_traceback_only_when_asked(tmp_path):
+    check = [sys.executable, "-m", "pytest", "suites/mite/test_conditional.py::test_if_none_match_304", "-p",
+             "no:xdist", "--sandbox-fault", "etag-ignored"]
+    short = subprocess.run(check, capture_output=True, text=True, timeout=300)
+    assert "FAIL mite.cond.304" in short.stdout and "def not_modified" not in short.stdout, short.stdout[-3000:]
+    long = subprocess.run([*check, "--tb=long"], capture_output=True, text=True, timeout=300)
+    assert "def not_modified" in long.stdout and "Api(mite @ sandbox" in long.stdout, long.stdout[-3000:]
+    assert "Contract(" not in long.stdout  # the client's repr is one line, not its whole contract

@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--strict-age", action="store_true", help="replay: an older cassette is an error")
     run.add_argument("--allow-writes", action="store_true",
                      help="with --target: let checks create, change and delete data there (else they are skipped)")
+    run.add_argument("--tb", default="no", metavar="STYLE", help="pytest's traceback style for failures "
+                     "(default: no; each failure is a short block at the end: clause, expected, actual, repro)")
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
 
     serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
@@ -148,7 +150,8 @@ def _run(args: argparse.Namespace) -> int:
     # Plugin options as --name=value: pytest finds its rootdir and ini file before it knows them, and
     # would take a separate value that is an existing path (a report dir, a CA bundle) for a test path.
     pytest_args = [str(project_root() / c) for c in args.check] or [str(suites_dir() / p) for p in chosen]
-    pytest_args += ["-q", f"--mode={args.mode}", f"--report-dir={report_dir}", f"--rootdir={project_root()}"]
+    pytest_args += ["-q", f"--mode={args.mode}", f"--report-dir={report_dir}", f"--rootdir={project_root()}",
+                    f"--tb={args.tb}"] + (["-rN"] if args.tb == "no" else [])  # the blocks below say it all
     if args.workers not in ("0", 0):
         pytest_args += ["-n", str(args.workers)]
     else:
@@ -179,9 +182,12 @@ def _run(args: argparse.Namespace) -> int:
     code = call_forwarding_signals([sys.executable, "-m", "pytest", *pytest_args])
     if results.exists():
         from apiconform.report.files import coverage_lines, render_summary_line
+        from apiconform.report.terminal import failure_blocks
 
         results_doc = json.loads(results.read_text())
         records = results_doc["records"]
+        for line in failure_blocks(records, results_doc.get("run")):
+            print(line)
         print(f"\napiconform {args.mode}: {render_summary_line(records)}")
         for line in coverage_lines(records, args.mode, results_doc.get("run")):
             print(line)

@@ -289,6 +289,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         if record is not None:
             deviations.apply(record, item.config.stash[_session_key].deviations)
             report.user_properties.append((RECORD_KEY, json.dumps(record)))
+            if record["verdict"] == Verdict.FAIL and item.config.getoption("tbstyle") == "auto":
+                # A contract failure is its clause, expected, actual and repro; the traceback only with --tb.
+                from apiconform.report.terminal import block
+
+                report.longrepr = "\n".join(block(record, _run_options(item.config)))
             if record["verdict"] in (Verdict.DIFFERS, Verdict.EXPECTED):  # not a violation: pytest shows an x
                 report.outcome = "skipped"
                 report.wasxfail = record["message"][:500]
@@ -413,14 +418,10 @@ class _Collector:
             records += deviations.stale(records, listed, self.config.getoption("deviations"))
         if report_dir and records:
             from apiconform.report.files import write_reports
-            from apiconform.report.repro import shown_target
 
-            opt = self.config.getoption
-            run = {"target": shown_target(opt("target")), "faults": opt("sandbox_fault"),
-                   "deviations": opt("deviations"), "allow_writes": bool(opt("allow_writes")),
-                   "interrupted": session.exitstatus == pytest.ExitCode.INTERRUPTED,
+            run = {**_run_options(self.config), "interrupted": session.exitstatus == pytest.ExitCode.INTERRUPTED,
                    "collected": session.testscollected}
-            write_reports(records, Path(report_dir), mode=opt("mode"), rate=spent, run=run)
+            write_reports(records, Path(report_dir), mode=self.config.getoption("mode"), rate=spent, run=run)
         self.red = [r for r in records if r["verdict"] in RED]
         self.rate_problems = rate.problems(spent)
         if (self.red or self.rate_problems) and session.exitstatus == 0:
@@ -445,6 +446,15 @@ class _Collector:
             for r in self.records:
                 if r.get("cassette") in ("kept", "not written"):
                     terminalreporter.write_line(f"  {r['cassette']}: {r['test']} ({r['verdict']})")
+
+
+def _run_options(config: pytest.Config) -> dict[str, Any]:
+    """What the run was asked to cover, as the reports and the rerun commands show it."""
+    from apiconform.report.repro import shown_target
+
+    opt = config.getoption
+    return {"target": shown_target(opt("target")), "faults": opt("sandbox_fault"), "deviations": opt("deviations"),
+            "allow_writes": bool(opt("allow_writes"))}
 
 
 def _dedupe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

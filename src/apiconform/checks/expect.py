@@ -1,4 +1,7 @@
-"""Generic assertions. Each raises :class:`ContractViolation` naming the clause it verifies."""
+"""Generic assertions. Each raises :class:`ContractViolation` naming the clause it verifies.
+
+Each sets ``__tracebackhide__``: when pytest shows a traceback, it points at the check, not at these helpers.
+"""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -12,16 +15,19 @@ from apiconform.verdict import ContractViolation
 
 def violation(clause: str, message: str, exchange: Exchange | None = None, *, expected: Any = None,
               actual: Any = None) -> NoReturn:
+    __tracebackhide__ = True
     raise ContractViolation(clause, message, expected=expected, actual=actual, exchange=exchange)
 
 
 def expect(condition: bool, clause: str, message: str, exchange: Exchange | None = None, *,
            expected: Any = None, actual: Any = None) -> None:
+    __tracebackhide__ = True
     if not condition:
         violation(clause, message, exchange, expected=expected, actual=actual)
 
 
 def expect_status(ex: Exchange, expected: int | Collection[int], clause: str, what: str = "") -> None:
+    __tracebackhide__ = True
     allowed = {expected} if isinstance(expected, int) else set(expected)
     if ex.status not in allowed:
         want = " or ".join(str(s) for s in sorted(allowed))
@@ -31,6 +37,7 @@ def expect_status(ex: Exchange, expected: int | Collection[int], clause: str, wh
 
 def body_data(ex: Exchange, clause: str) -> Any:
     """The decoded body; a body that does not parse violates ``clause``."""
+    __tracebackhide__ = True
     try:
         return ex.data()
     except ValueError as exc:
@@ -39,6 +46,7 @@ def body_data(ex: Exchange, clause: str) -> Any:
 
 def expect_error(contract: Contract, ex: Exchange, status: int, error: str, clause: str, what: str = "") -> None:
     """``ex`` answers ``status``; where ``error`` is given, its body names that error type."""
+    __tracebackhide__ = True
     expect_status(ex, status, clause, what)
     if not error:
         return
@@ -52,6 +60,7 @@ def expect_error(contract: Contract, ex: Exchange, status: int, error: str, clau
 
 
 def expect_resource(contract: Contract, ex: Exchange, resource: Resource, clause: str, *, many: bool = False) -> Any:
+    __tracebackhide__ = True
     """Validate a single (wrapped) resource or a list against the resource schema.
 
     Returns the resource data unwrapped: a dict, or a list of dicts. XML bodies are decoded
@@ -81,5 +90,6 @@ def expect_resource(contract: Contract, ex: Exchange, resource: Resource, clause
 
 def expect_page(contract: Contract, ex: Exchange, resource: Resource, clause: str) -> tuple[list[Any], bool]:
     """A list page's items and its "more pages" flag (``[lists].more``), both held to the schema."""
+    __tracebackhide__ = True
     items = expect_resource(contract, ex, resource, clause, many=True)
     return items, ex.data()[contract.lists["more"]]

@@ -87,7 +87,7 @@ class Target:
     names_checks: bool = False  # a bundled sandbox in the fault tests' mode: each request names its check
 
 
-@dataclass
+@dataclass(repr=False)
 class Api:
     """One test's view of the target. ``auth`` names the default auth variant."""
 
@@ -114,6 +114,10 @@ class Api:
         named = {CHECK_HEADER: self.check_id} if self.check_id and self.target.names_checks else {}
         self._http = httpx.Client(transport=resilience.transport(self._ssl), timeout=timeout_s(),
                                   follow_redirects=False, headers={"User-Agent": self.contract.user_agent, **named})
+
+    def __repr__(self) -> str:
+        """Short: a traceback through a check shows its arguments, and the contract alone is thousands of lines."""
+        return f"Api({self.contract.provider} @ {self.target.kind}, {len(self.exchanges)} exchanges)"
 
     def close(self) -> None:
         self._http.close()

@@ -49,6 +49,10 @@ class Exchange:
             fmt=fmt,
         )
 
+    def __repr__(self) -> str:
+        """Method, path and status only: headers and query strings carry credentials, and a traceback is no report."""
+        return f"Exchange({self.method} {self.url.split('?')[0]} -> {self.status})"
+
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")

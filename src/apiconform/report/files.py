@@ -126,7 +126,7 @@ def write_atomic(path: Path, data: str) -> None:
         raise
 
 
-def _contract(provider: str) -> Any:
+def contract_of(provider: str) -> Any:
     try:
         from apiconform.contract.model import suite_contract
         from apiconform.paths import contract_path
@@ -137,11 +137,11 @@ def _contract(provider: str) -> Any:
 
 
 def _contract_clauses(provider: str) -> dict[str, Any]:
-    contract = _contract(provider)
+    contract = contract_of(provider)
     return dict(contract.clauses) if contract is not None else {}
 
 
-def _groups(recs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def problem_groups(recs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Problems grouped by the clause they violate (errors by their message's first line), root causes first.
 
     A broken clause that many checks run into (the auth header, an invariant) makes the biggest group:
@@ -336,7 +336,7 @@ def _summary_md(records, by_provider, mode, rate, run, drifts) -> str:
     if rate:
         out += ["", "## Rate budget", "", "| " + " | ".join(RATE_HEAD) + " |", "|---" * len(RATE_HEAD) + "|"]
         out += ["| " + " | ".join(_md(v) for v in row) + " |" for row in _rate_rows(rate)]
-    groups = [g for g in _groups(records) if _verdict(g[0]) in ("fail", "error")]
+    groups = [g for g in problem_groups(records) if _verdict(g[0]) in ("fail", "error")]
     if groups:
         out += ["", "## Failures, by violated clause", ""]
         for g in groups[:MAX_MD_FAILURES]:
@@ -393,13 +393,12 @@ def _exchange_html(label: str, part: Any, first: str) -> str:
 
 
 def _repro_html(r: dict[str, Any], contract: Any, run: dict[str, Any] | None) -> str:
-    from apiconform.report.repro import curl, rerun
+    from apiconform.report.repro import curl, rerun, writes
 
     ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else None
     command = curl(ev, contract, r.get("recorded_from") or r.get("target"))
-    method = str(((ev or {}).get("request") or {}).get("method") or "GET").upper()
     warning = ('<p class="writes">This request writes: sent to a real account, it creates, changes or deletes '
-               "data there.</p>") if command and method not in ("GET", "HEAD", "OPTIONS") else ""
+               "data there.</p>") if command and writes(ev) else ""
     return ("<h4>Reproduce</h4>" + warning + (f'<pre class="repro">{_e(command)}</pre>' if command else "")
             + f'<pre class="repro">{_e(rerun(r, run))}</pre>')
 
@@ -496,11 +495,11 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, d
     clause_header = header + f'<th title="clauses of a failing check that it stopped before verifying">{UNREACHED}</th>'
     for provider, recs in by_provider.items():
         out.append(f'<h2 id="{_e(provider)}">{_e(provider)}</h2>')
-        groups = _groups(recs)  # what went wrong first, then the tables
+        groups = problem_groups(recs)  # what went wrong first, then the tables
         if groups:
             out.append(f"<h3>Failures, errors and differences ({sum(len(g) for g in groups)} checks, "
                        f"{len(groups)} by violated clause, the largest first)</h3>")
-            contract = _contract(provider)
+            contract = contract_of(provider)
             out += [_group_html(g, clauses.get(provider, {}), contract, run) for g in groups]
         out.append(f'<h3>Contract areas × verdicts</h3><table class="matrix"><tr><th>area</th>{header}'
                    f"<th>total</th></tr>")

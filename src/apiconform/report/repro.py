@@ -94,6 +94,12 @@ def curl(evidence: dict[str, Any] | None, contract: Contract | None, target: str
     return " ".join(words)
 
 
+def writes(evidence: dict[str, Any] | None) -> bool:
+    """Whether the evidence's request changes data: its repro must say so before anyone runs it."""
+    method = str(((evidence or {}).get("request") or {}).get("method") or "GET").upper()
+    return method not in ("GET", "HEAD", "OPTIONS")
+
+
 def shown_target(target: str | None) -> str | None:
     """A target as reports show it: scheme, host, port and path; never a user:password@ part or a query."""
     if not target or "://" not in target:
