@@ -114,7 +114,8 @@ CASES: dict[str, Case] = {
     "unreachable-target": lambda root, tmp, env, sb: [
         *_target(sb, env)[:3], f"https://127.0.0.1:{_closed_port()}", "--ca-bundle", sb["MITE_CA_BUNDLE"]],
     "tls-mismatch": lambda root, tmp, env, sb: _target(sb, env, MITE_CA_BUNDLE=_other_ca(tmp)),
-    "refused-credentials": lambda root, tmp, env, sb: _target(sb, env, MITE_API_KEY="0123456789abcdef"),
+    "refused-credentials": lambda root, tmp, env, sb: _target(sb, env, MITE_API_KEY="0123456789abcdef",
+                                                              MITE_PASSWORD="not-the-password"),
 }
 
 

@@ -3,9 +3,13 @@
 ``apiconform run --target …`` calls :func:`problem` before pytest starts; a problem is printed in
 one line and the run exits 2. In order: a required credential that is not set, an auth variant
 whose credentials are only half set (naming both variables), a CA bundle that is not a file, then
-one authenticated GET of the contract's ``[provider] probe``, sent once (no retries): a target that
-cannot be reached, a TLS handshake that fails (a CA bundle that did not sign the target's
-certificate), and credentials the target refuses (one of the contract's refusal statuses).
+one authenticated GET of the contract's ``[provider] probe``, retried as every GET is (a proxy's 502 page
+is the network's, not the target's answer): a target that cannot be reached, a TLS handshake that fails
+(a CA bundle that did not sign the target's certificate), and credentials the target refuses (one of the
+contract's refusal statuses) with every auth variant the contract declares and the environment sets.
+
+The preflight stops a run only when nothing could work. A target that refuses one documented variant
+and accepts another runs the suite: the refused variant's checks are the fails they are.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import os
 import ssl
 from pathlib import Path
 
-from apiconform.contract.model import Contract
+from apiconform.contract.model import AuthVariant, Contract
 from apiconform.http.targets import TargetError, credentials_from, require_credentials, url_target
 from apiconform.verdict import HarnessError
 
@@ -50,8 +54,13 @@ def problem(contract: Contract, url: str, ca_bundle: str | None) -> str | None:
     except ssl.SSLError as exc:
         return f"CA bundle {target.ca_bundle}: not a PEM bundle ({exc.reason or exc})"
     where = f"GET {target.base_url}/{contract.probe}"
+    refused: list[str] = []
     try:
-        ex = api.request("GET", contract.probe, invariants=False, retry=False)
+        for variant in _variants(contract, target.credentials):
+            ex = api.request("GET", contract.probe, auth=variant.name, invariants=False)
+            if ex.status not in contract.refusal_statuses:
+                return None  # one way in is enough: the suite's auth checks judge the others
+            refused.append(f"{variant.name} {ex.status}")
     except HarnessError as exc:
         tls = _ssl_cause(exc)
         if tls is not None:
@@ -60,11 +69,16 @@ def problem(contract: Contract, url: str, ca_bundle: str | None) -> str | None:
         return f"{target.base_url} is unreachable: {str(exc).splitlines()[0]}"
     finally:
         api.close()
-    if ex.status in contract.refusal_statuses:
-        variant = contract.auth_variant(api.auth or "")
-        envs = [contract.credentials[n].env for n in (variant.credential, variant.username, variant.password) if n]
-        return f"the target refused the credentials: {where} answered {ex.status}; check {', '.join(envs)}"
-    return None
+    envs = dict.fromkeys(contract.credentials[n].env for v in _variants(contract, target.credentials)
+                         for n in (v.credential, v.username, v.password) if n)
+    return (f"the target refused the credentials with every auth variant: {where} answered "
+            f"{', '.join(refused)}; check {', '.join(envs)}")
+
+
+def _variants(contract: Contract, credentials: dict[str, str]) -> list[AuthVariant]:
+    """The contract's auth variants whose credentials are all set, the default first."""
+    return [v for v in contract.auth
+            if all(n in credentials for n in (v.credential, v.username, v.password) if n)]
 
 
 def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
