@@ -6,6 +6,7 @@ its kind, tied to the clause the contract gives it, with the documented exit sta
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -193,3 +194,16 @@ def test_a_rate_limit_answer_the_budget_retried_is_not_drift(tmp_path):
     path.write_text(yaml.safe_dump(data))
     code, report, _ = drift(tmp_path, cassettes_dir("mitwirken"), new)
     assert code == 0 and report["changes"] == []
+
+
+def test_drift_of_a_target_without_writes_says_it_compared_reads_only(tmp_path, sandbox):
+    """Without --allow-writes the recording skips every check that writes: "no drift" covers only the reads."""
+    env = {**os.environ, **sandbox.env}
+    report = tmp_path / "reports"
+    proc = subprocess.run([*CLI, "drift", "--provider", "mite", "--target", sandbox.env["MITE_BASE_URL"],
+                           "--ca-bundle", sandbox.env["MITE_CA_BUNDLE"], "--report-dir", str(report), "-n", "0"],
+                          capture_output=True, text=True, timeout=600, env=env)
+    doc = json.loads((report / "drift.json").read_text())
+    assert doc["not_compared"] and doc["notes"][0].startswith("compared reads only; "), doc["notes"][:2]
+    assert "--allow-writes" in doc["notes"][0]
+    assert f"{len(doc['not_compared'])} checks not compared" in proc.stdout, proc.stdout[-2000:]

@@ -7,6 +7,7 @@ by :mod:`apiconform.record.drift` and written by :mod:`apiconform.report.drift`.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             if not args.new:
                 source = args.target or "the sandbox" + (" with " + ", ".join(args.fault) if args.fault else "")
                 drift["new"]["folder"] = f"recorded now from {source}"
+                _not_compared(drift, results)
     except (DriftError, ContractError) as exc:
         return _usage(str(exc))
     written = render.write(drift, report_dir)
@@ -84,6 +86,27 @@ def run(args: argparse.Namespace) -> int:
     print(render.terminal(drift))
     print(f"drift reports: {written['markdown']}, {written['html'].name}, {written['json'].name}")
     return int(drift["exit_status"])
+
+
+def _not_compared(drift: dict, results: Path) -> None:
+    """The checks the recording run did not run (skipped without --allow-writes, say): their exchanges were not
+    compared, and "no drift" must say it covered only the rest."""
+    from apiconform.report.files import skip_reasons
+
+    try:
+        records = json.loads(results.read_text(encoding="utf-8"))["records"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    left = [r for r in records if r.get("verdict") in ("skip", "unsupported", "error")]
+    drift["not_compared"] = sorted(str(r.get("test")) for r in left)
+    reasons = skip_reasons(left)
+    errored = sum(1 for r in left if r.get("verdict") == "error")
+    why = [f"{n} skipped: {reason}" for reason, n in reasons.most_common()]
+    why += [f"{errored} errored"] if errored else []
+    if left:
+        reads = "compared reads only; " if any("--allow-writes" in reason for reason in reasons) else ""
+        drift["notes"].insert(0, f"{reads}{len(left)} check(s) of the recording run did not run, so their "
+                                 f"exchanges were not compared ({'; '.join(why)})")
 
 
 def _record(provider: str, args: argparse.Namespace, tmp: Path, reports: Path) -> int:

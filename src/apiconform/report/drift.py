@@ -49,8 +49,10 @@ def _info(d: dict[str, Any]) -> list[str]:
 def headline(d: dict[str, Any]) -> str:
     counts = d["counts"]
     unpaired = sum(c["count"] for c in d["changes"] if c["severity"] == "info")
+    skipped = len(d.get("not_compared") or [])
+    partial = f", {skipped} checks not compared (see the first note)" if skipped else ""
     return (f"drift {d['provider']}: {counts.get('breaking', 0)} breaking, {counts.get('additive', 0)} additive "
-            f"over {d['paired']} paired exchanges ({unpaired} unpaired); exit {d['exit_status']} "
+            f"over {d['paired']} paired exchanges ({unpaired} unpaired{partial}); exit {d['exit_status']} "
             f"({EXIT_MEANING[d['exit_status']]})")
 
 
