@@ -125,3 +125,18 @@ def test_recording_without_writes_keeps_the_cassettes_of_the_checks_it_skips(tmp
         name = cassette_name(test.removeprefix("suites/mite/"))
         assert after[name] == before[name], name
     assert f"{len(passed)} cassette(s) written ({len(passed)} replaced, 0 new); {len(skipped)} kept" in proc.stdout
+
+
+def test_record_mode_once_records_only_the_checks_without_a_cassette(tmp_path, suite_run, sandbox):
+    env = dict(sandbox.env)
+    root = _copy_cassettes(tmp_path)
+    gone = cassette_name(AUTH_TEST.removeprefix("suites/mite/"))
+    (root / "mite" / gone).unlink()
+    before = {p.name: p.read_bytes() for p in (root / "mite").glob("*.yaml")}
+    proc, records = suite_run("mite", tmp_path / "r", "--mode", "record", "--record-mode", "once", "--target",
+                              env["MITE_BASE_URL"], "--ca-bundle", env["MITE_CA_BUNDLE"], "--cassette-dir",
+                              str(root), "-k", "test_variant_authenticates", env=env)
+    verdicts = {r["test"]: r["verdict"] for r in records}
+    assert verdicts.pop(AUTH_TEST) == "pass" and set(verdicts.values()) == {"skip"}, proc.stdout[-3000:]
+    after = {p.name: p.read_bytes() for p in (root / "mite").glob("*.yaml")}
+    assert after.pop(gone) and after == before  # the missing one recorded, every other one untouched

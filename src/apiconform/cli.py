@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--report-dir", default="reports", help="where reports go (default: reports/)")
     run.add_argument("--fault", action="append", default=[], help="start the bundled sandbox with this fault")
     run.add_argument("--deviations", help="TOML file of this target's known deviations (see README)")
+    run.add_argument("--record-mode", choices=("all", "once"), default="all",
+                     help="with --mode record: all (default) re-records every check that runs; once records only "
+                     "the checks without a cassette")
     run.add_argument("--cassette-dir", metavar="DIR", help="record into / replay from DIR/<provider>/ "
                      "(default: cassettes/)")
     run.add_argument("--rate-store", default=os.environ.get("APICONFORM_RATE_STORE", "auto"),
@@ -164,6 +167,8 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += [f"--sandbox-fault={fault}"]
     if args.deviations:
         pytest_args += [f"--deviations={args.deviations}"]
+    if args.record_mode != "all":
+        pytest_args += [f"--record-mode={args.record_mode}"]
     if args.cassette_dir:
         pytest_args += [f"--cassette-dir={Path(args.cassette_dir).resolve()}"]
     if args.allow_writes:
@@ -230,6 +235,8 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
         return bad
     if not 0 < args.rate_scale < float("inf"):
         return f"--rate-scale must be a positive number, not {args.rate_scale}"
+    if args.record_mode != "all" and args.mode != "record":
+        return "--record-mode needs --mode record"
     if args.strict_age and args.max_age is None:
         return "--strict-age needs --max-age DAYS"
     if args.rate_scale != 1 and args.target == "live":

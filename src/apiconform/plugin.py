@@ -60,6 +60,9 @@ RECORD_KEY = "apiconform"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apiconform", "API contract suites")
     group.addoption("--mode", choices=MODES, default="live", help="live (default), record cassettes, or replay them")
+    group.addoption("--record-mode", choices=RECORD_MODES, default="all",
+                    help="with --mode record: `all` (default) records every check that runs; `once` only the "
+                    "checks that have no cassette yet (vcrpy's names; `none` is --mode replay)")
     group.addoption("--target", default=None, metavar="URL",
                     help="run against this base URL (or `live`: the contract's URL template filled from the "
                     "environment) with credentials from the environment (default: bundled sandbox)")
@@ -114,8 +117,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _check_rate_options(config: pytest.Config) -> None:
-    """Refuse a bad --rate-scale, an unreachable --rate-store, or --strict-age without --max-age, up front."""
+    """Refuse a bad --rate-scale, an unreachable --rate-store, --strict-age without --max-age, or a
+    --record-mode without recording, up front."""
     scale, store = config.getoption("rate_scale"), config.getoption("rate_store")
+    if config.getoption("record_mode") != "all" and config.getoption("mode") != "record":
+        raise pytest.UsageError("--record-mode needs --mode record")
     if not 0 < scale < float("inf"):
         raise pytest.UsageError(f"--rate-scale must be a positive number, not {scale}")
     if config.getoption("strict_age") and config.getoption("max_age") is None:
@@ -202,6 +208,8 @@ def api(request: pytest.FixtureRequest, contract: Contract) -> Iterator[Api]:
         yield client
         client.close()
         return
+    if session.mode == "record" and request.config.getoption("record_mode") == "once" and path.exists():
+        pytest.skip("recorded already; --record-mode once records only the checks without a cassette")
     meta: dict[str, Any] = {}
     checked = None  # replay: the cassette parsed and checked once, then handed to vcrpy
     if session.mode == "replay":
@@ -251,6 +259,9 @@ _age_key = pytest.StashKey[str]()
 _recorded_from_key = pytest.StashKey[str]()
 _call_passed_key = pytest.StashKey[bool]()
 _call_recorded_key = pytest.StashKey[bool]()  # record mode: the call's exchanges are worth a cassette
+#: vcrpy's record modes that fit a recording that replay must play whole: `new_episodes` would keep
+#: interactions a check no longer sends (replay then calls them unplayed), and `none` is --mode replay.
+RECORD_MODES = ("all", "once")
 _cassette_key = pytest.StashKey[Path]()
 
 
