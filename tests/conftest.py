@@ -70,8 +70,9 @@ def run_suite(provider: str, report_dir: Path, *args: str, env: dict[str, str] |
     unless ``allow_writes=False``.
     """
     allow = ["--allow-writes"] if "--target" in args and allow_writes else []
+    # No pytest cache: a fault run fails on purpose, and must not become the user's --lf selection.
     cmd = [sys.executable, "-m", "pytest", *(checks or [f"suites/{provider}"]), "-q", "-p", "no:xdist",
-           "--report-dir", str(report_dir), *args, *allow]
+           "-p", "no:cacheprovider", "--report-dir", str(report_dir), *args, *allow]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
     results = report_dir / "results.json"

@@ -51,3 +51,22 @@ def test_serve_prints_exports_and_stops_on_sigterm():
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
+
+
+def test_pytest_rerun_habits_work_on_the_suites(tmp_path):
+    """--lf reruns only what failed last time (pytest's cache is not switched off)."""
+    base = [sys.executable, "-m", "pytest", "suites/mite", "-p", "no:xdist", "-q", "-o", f"cache_dir={tmp_path}"]
+    first = subprocess.run([*base, "--sandbox-fault", "etag-ignored"], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 1 and "1 failed" in first.stdout, first.stdout[-2000:]
+    again = subprocess.run([*base, "--lf"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "1 passed" in again.stdout, again.stdout[-2000:]
+
+
+def test_a_fault_runs_the_provider_it_names(tmp_path):
+    proc = cli("run", "--fault", "etag-ignored", "-n", "0", "--report-dir", str(tmp_path))
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    records = json.loads((tmp_path / "results.json").read_text())["records"]
+    assert {r["provider"] for r in records} == {"mite"}
+    assert [r["violated"] for r in records if r["verdict"] == "fail"] == ["mite.cond.304"]
+    mixed = cli("run", "--fault", "etag-ignored", "--fault", "bearer-refused")
+    assert mixed.returncode == 2 and mixed.stderr.count("\n") == 1 and "one --provider at a time" in mixed.stderr

@@ -26,8 +26,24 @@ def test_reruns_only_what_failed_or_errored(tmp_path):
                     ("deviations.toml", "fail"))  # a stale deviation names no check
     proc = cli("run", "--rerun-failed", str(last), "--mode", "replay", "-n", "0", "--report-dir", str(tmp_path / "r"))
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    records = json.loads((tmp_path / "r" / "results.json").read_text())["records"]
-    assert sorted(r["test"] for r in records) == [FAILED, "suites/mite/test_status.py::test_unknown_id_404[customers]"]
+    records = {r["test"]: r for r in json.loads((tmp_path / "r" / "results.json").read_text())["records"]}
+    rerun = [FAILED, "suites/mite/test_status.py::test_unknown_id_404[customers]"]
+    assert all(records[t]["verdict"] == "pass" and records[t]["mode"] == "replay" for t in rerun)  # updated
+    # ... and the records it did not rerun are kept as they were
+    assert records["suites/mite/test_auth.py::test_plain_http_refused"] == {
+        "provider": "mite", "test": "suites/mite/test_auth.py::test_plain_http_refused", "verdict": "pass"}
+    assert records["deviations.toml"]["verdict"] == "fail" and len(records) == 4
+    assert "2 rerun record(s) updated, the other 2 kept" in proc.stdout
+
+
+def test_a_rerun_in_place_updates_the_report_it_read(tmp_path):
+    last = _results(tmp_path / "results.json", (FAILED, "fail"),
+                    ("suites/mite/test_auth.py::test_plain_http_refused", "pass"))
+    proc = cli("run", "--rerun-failed", str(last), "--mode", "replay", "-n", "0", "--report-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    records = json.loads(last.read_text())["records"]
+    assert sorted((r["test"], r["verdict"]) for r in records) == sorted([
+        (FAILED, "pass"), ("suites/mite/test_auth.py::test_plain_http_refused", "pass")])
 
 
 def test_nothing_to_rerun(tmp_path):

@@ -115,36 +115,46 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     known = providers()
+    previous: list[dict] = []  # --rerun-failed: the records the rerun's update, the others kept
     if args.rerun_failed:
-        from apiconform.report.repro import RerunError, failed_checks
+        from apiconform.report.repro import RerunError, failed_checks, read_results
 
         try:
-            failed = failed_checks(Path(args.rerun_failed))
+            previous = read_results(Path(args.rerun_failed))
         except RerunError as exc:
             print(f"apiconform: --rerun-failed {exc}", file=sys.stderr)
             return 2
+        failed = failed_checks(previous)
         if not failed:
             print(f"apiconform: nothing failed or errored in {args.rerun_failed}; nothing to rerun")
             return 0
         args.check += [f["test"] for f in failed]
         args.provider = args.provider or sorted({f["provider"] for f in failed})
-    chosen = args.provider or known
-    unknown = [p for p in chosen if p not in known]
+    unknown = [p for p in args.provider if p not in known]
     if unknown:
         print(f"apiconform: no suite for {', '.join(unknown)} (have: {', '.join(known)})", file=sys.stderr)
-        return 2
-    if args.target and len(chosen) != 1:
-        print("apiconform: --target needs exactly one --provider", file=sys.stderr)
         return 2
     if args.fault:
         from apiconform.sandbox import fault_catalogue
 
-        known_faults = {f.name for p in chosen for f in fault_catalogue(p)}
-        unknown = sorted(set(args.fault) - known_faults)
+        # A fault names its provider: without --provider, run the providers whose sandboxes have the faults.
+        catalogues = {p: {f.name for f in fault_catalogue(p)} for p in (args.provider or known)}
+        unknown = sorted(set(args.fault) - set().union(*catalogues.values()))
         if unknown:
-            print(f"apiconform: unknown fault(s) {', '.join(unknown)}; see `apiconform faults <provider>`",
-                  file=sys.stderr)
+            where = ", ".join(args.provider) if args.provider else "any provider"
+            print(f"apiconform: unknown fault(s) {', '.join(unknown)} for {where}; see `apiconform faults "
+                  "<provider>`", file=sys.stderr)
             return 2
+        owners = [p for p, names in catalogues.items() if set(args.fault) <= names]
+        if not owners or (args.provider and len(owners) < len(args.provider)):
+            print(f"apiconform: no one provider's sandbox has all of {', '.join(args.fault)}; run them one "
+                  "--provider at a time", file=sys.stderr)
+            return 2
+        args.provider = owners
+    chosen = args.provider or known
+    if args.target and len(chosen) != 1:
+        print("apiconform: --target needs exactly one --provider", file=sys.stderr)
+        return 2
     problem = _preflight(args, chosen)
     if problem:
         print(f"apiconform: {problem}", file=sys.stderr)
@@ -191,6 +201,15 @@ def _run(args: argparse.Namespace) -> int:
 
         results_doc = json.loads(results.read_text())
         records = results_doc["records"]
+        if previous:
+            from apiconform.report.files import write_reports
+            from apiconform.report.repro import merged
+
+            records = merged(previous, records)
+            write_reports(records, report_dir, mode=args.mode, rate=results_doc.get("rate"),
+                          run=results_doc.get("run"))
+            print(f"apiconform: {len(results_doc['records'])} rerun record(s) updated, the other "
+                  f"{len(records) - len(results_doc['records'])} kept from {args.rerun_failed}")
         for line in failure_blocks(records, results_doc.get("run")):
             print(line)
         print(f"\napiconform {args.mode}: {render_summary_line(records)}")

@@ -130,8 +130,8 @@ class RerunError(Exception):
     """--rerun-failed cannot read its results file; says which and why."""
 
 
-def failed_checks(path: Path) -> list[dict[str, str]]:
-    """The checks a results.json recorded as ``fail`` or ``error``: ``{"provider", "test"}`` each, in order."""
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The records of a results.json, or a :class:`RerunError` saying why there are none."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -142,6 +142,17 @@ def failed_checks(path: Path) -> list[dict[str, str]]:
     records = doc.get("records") if isinstance(doc, dict) else None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise RerunError(f"{path}: not a results.json (no list of records)")
+    return records
+
+
+def failed_checks(records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The checks recorded as ``fail`` or ``error``: ``{"provider", "test"}`` each, in order."""
     # A stale deviation's record names the deviations file, not a check: there is nothing to rerun for it.
     return [{"provider": str(r.get("provider")), "test": str(r["test"])} for r in records
             if r.get("verdict") in ("fail", "error") and "::" in str(r.get("test") or "")]
+
+
+def merged(previous: list[dict[str, Any]], rerun: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A rerun's records in place of the ones they reran; every other record of the previous run kept."""
+    fresh = {r.get("test") for r in rerun}
+    return [r for r in previous if r.get("test") not in fresh] + rerun
