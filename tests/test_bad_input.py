@@ -82,6 +82,11 @@ CASES: dict[str, Case] = {
     "unknown-option": lambda root, tmp, env, sb: ["--bogus"],
     "unknown-provider": lambda root, tmp, env, sb: ["--provider", "nope"],
     "unknown-fault": lambda root, tmp, env, sb: ["--provider", "mite", "--fault", "nope"],
+    "bad-workers": lambda root, tmp, env, sb: [*REPLAY, "--workers", "two"],
+    "negative-max-age": lambda root, tmp, env, sb: [*REPLAY, "--max-age", "-5"],
+    "replay-with-target": lambda root, tmp, env, sb: [*REPLAY, "--target", "https://acme.mite.de"],
+    "record-mode-without-record": lambda root, tmp, env, sb: [*REPLAY, "--record-mode", "once"],
+    "target-not-a-url": lambda root, tmp, env, sb: [*_target(sb, env)[:3], "127.0.0.1:1"],
     "bad-timeout": lambda root, tmp, env, sb: (env.update(APICONFORM_TIMEOUT="soon"), REPLAY)[1],
     "contract-syntax": lambda root, tmp, env, sb: (
         _edit(root / "suites/mite/contract.toml", "[provider]", "[provider"), REPLAY)[1],
@@ -98,6 +103,9 @@ CASES: dict[str, Case] = {
     "schema-not-json": lambda root, tmp, env, sb: ((root / "schemas/mite/broken.json").write_text("{"), REPLAY)[1],
     "deviations-unknown-clause": lambda root, tmp, env, sb: (
         (tmp / "deviations.toml").write_text('[[deviations]]\nclause = "mite.no.such-clause"\n'),
+        [*REPLAY, "--deviations", str(tmp / "deviations.toml")])[1],
+    "deviations-unknown-table": lambda root, tmp, env, sb: (
+        (tmp / "deviations.toml").write_text('[[deviation]]\nclause = "mite.cond.304"\n'),
         [*REPLAY, "--deviations", str(tmp / "deviations.toml")])[1],
     "deviations-syntax": lambda root, tmp, env, sb: (
         (tmp / "deviations.toml").write_text("[[deviations]\n"),

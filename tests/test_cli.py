@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from apiconform.sandbox import fault_catalogue
 
 CLI = [sys.executable, "-m", "apiconform.cli"]
@@ -70,3 +72,31 @@ def test_a_fault_runs_the_provider_it_names(tmp_path):
     assert [r["violated"] for r in records if r["verdict"] == "fail"] == ["mite.cond.304"]
     mixed = cli("run", "--fault", "etag-ignored", "--fault", "bearer-refused")
     assert mixed.returncode == 2 and mixed.stderr.count("\n") == 1 and "one --provider at a time" in mixed.stderr
+
+
+@pytest.mark.parametrize("args,says", [
+    (["serve", "mitte"], "no sandbox for mitte"),
+    (["serve", "mite", "--fault", "nope"], "unknown fault(s) nope for mite"),
+    (["run", "--provider", "mite", "--mode", "replay", "-n", "0", "--", "-k", "no_check_is_called_this"],
+     "no check matched"),
+])  # what `run` refuses before pytest starts is docs/bad-input.md's table (tests/test_bad_input.py)
+def test_bad_input_is_one_line_and_exit_2(args, says, tmp_path):
+    proc = cli(*args, "--report-dir", str(tmp_path)) if args[0] == "run" else cli(*args)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.stderr.count("\n") == 1 and says in proc.stderr, proc.stderr
+
+
+def test_a_url_target_needs_no_account_and_nothing_to_clean_is_fine(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MITE_")}
+    env.update(MITE_API_KEY="k", MITE_EMAIL="e@example.org", MITE_PASSWORD="p")  # no MITE_ACCOUNT
+    proc = cli("run", "--provider", "mite", "--target", "https://127.0.0.1:1", env=env)
+    assert proc.returncode == 2 and "MITE_ACCOUNT" not in proc.stderr and "unreachable" in proc.stderr, proc.stderr
+    clean = cli("cleanup", "--leftovers", str(tmp_path / "leftovers.json"))
+    assert clean.returncode == 0 and "nothing to clean" in clean.stdout, clean.stderr
+
+
+def test_every_command_can_be_piped_into_a_reader_that_stops_early():
+    for _ in range(5):
+        proc = subprocess.run(f"{sys.executable} -m apiconform.cli faults mite | head -1", shell=True,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.stdout.startswith("header-key-ignored") and proc.stderr == "", proc.stderr

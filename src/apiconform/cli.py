@@ -22,6 +22,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; its output may be piped into a reader that stops early (``| head``)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader is gone: say nothing more, and let the interpreter's final flush go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = _Parser(prog="apiconform", description="Contract tests and conformance suites for REST APIs.")
     sub = parser.add_subparsers(dest="command")
 
@@ -249,6 +259,14 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
     as one line; checked before pytest writes anything."""
     from apiconform import inputs  # the rest when needed: a replay's preflight loads no HTTP stack
 
+    if args.workers != "auto" and not (str(args.workers).isdigit()):
+        return f"--workers must be a number of workers or auto, not {args.workers!r}"
+    if args.max_age is not None and not 0 <= args.max_age < float("inf"):
+        return f"--max-age must be a number of days, 0 or more, not {args.max_age:g}"
+    if args.target and args.mode == "replay":
+        return "--target has no effect with --mode replay (the cassettes are the target); drop one of them"
+    if args.target and args.target != "live" and "://" not in args.target:
+        return f"--target {args.target} is not a URL: give https://HOST[:PORT][/PATH], or live"
     bad = inputs.problem(args, chosen)  # contracts, schemas, deviations, cassettes (docs/bad-input.md)
     if bad:
         return bad
@@ -280,7 +298,17 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from apiconform.sandbox import PROVIDERS, fault_catalogue
     from apiconform.sandbox.runner import SandboxError, start_sandbox
+
+    if args.provider not in PROVIDERS:
+        print(f"apiconform: no sandbox for {args.provider} (have: {', '.join(sorted(PROVIDERS))})", file=sys.stderr)
+        return 2
+    unknown = sorted(set(args.fault) - {f.name for f in fault_catalogue(args.provider)})
+    if unknown:
+        print(f"apiconform: unknown fault(s) {', '.join(unknown)} for {args.provider}; see `apiconform faults "
+              f"{args.provider}`", file=sys.stderr)
+        return 2
 
     # SIGTERM stops the sandbox like Ctrl-C, from the first moment: also while it starts.
     signal.signal(signal.SIGTERM, _interrupt)

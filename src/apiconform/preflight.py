@@ -22,7 +22,7 @@ from apiconform.http.targets import TargetError, credentials_from, require_crede
 from apiconform.verdict import HarnessError
 
 
-def credentials_problem(contract: Contract) -> str | None:
+def credentials_problem(contract: Contract, url: str = "live") -> str | None:
     """Missing required credentials, or an auth variant set only in part; names the variables."""
     creds = credentials_from(contract, os.environ)
     for variant in contract.auth:  # the more telling message first
@@ -33,7 +33,7 @@ def credentials_problem(contract: Contract) -> str | None:
             return (f"{contract.provider}: credentials for auth variant {variant.name!r} are half set: "
                     f"{', '.join(have)} set, {', '.join(lack)} not")
     try:
-        require_credentials(contract, creds)
+        require_credentials(contract, creds, url)
     except TargetError as exc:
         return str(exc)
     return None
@@ -41,7 +41,7 @@ def credentials_problem(contract: Contract) -> str | None:
 
 def problem(contract: Contract, url: str, ca_bundle: str | None) -> str | None:
     """What stops a run against ``url`` before it starts, in one line, or None."""
-    found = credentials_problem(contract)
+    found = credentials_problem(contract, url)
     if found:
         return found
     target = url_target(contract, url, ca_bundle)

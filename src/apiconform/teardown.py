@@ -99,6 +99,9 @@ def cleanup_command(path: Path, ca_bundle: str | None) -> int:
     from apiconform.http.client import Api
     from apiconform.http.targets import url_target
 
+    if not path.exists():  # no run left anything behind there: nothing to do is not an error
+        print(f"apiconform cleanup: {path} does not exist; nothing to clean")
+        return 0
     try:
         entries = writes.read_leftovers(path)
     except HarnessError as exc:

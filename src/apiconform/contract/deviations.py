@@ -26,6 +26,9 @@ class DeviationsError(Exception):
 def load_deviations(path: Path) -> dict[str, str]:
     """Clause id -> reason."""
     data = read_toml(path, DeviationsError, "deviations")
+    unknown = sorted(set(data) - {"deviations"})
+    if unknown:  # a misspelt table ([[deviation]]) would otherwise list nothing, silently
+        raise DeviationsError(f"{path}: unknown table {unknown[0]!r}: a deviations file holds [[deviations]] only")
     out = {}
     for i, entry in enumerate(data.get("deviations", [])):
         if not isinstance(entry, dict) or not entry.get("clause"):

@@ -31,8 +31,13 @@ def credentials_from(contract: Contract, env: dict[str, str] | os._Environ[str])
     return {name: env[c.env] for name, c in contract.credentials.items() if env.get(c.env)}
 
 
-def require_credentials(contract: Contract, creds: dict[str, str]) -> None:
-    missing = [c.env for name, c in contract.credentials.items() if c.required and name not in creds]
+def require_credentials(contract: Contract, creds: dict[str, str], url: str = "live") -> None:
+    """Every required credential is set; one that only fills the ``live`` URL template (mite's account) is
+    required only for ``live``, since a --target URL already says where the account is."""
+    used = {n for a in contract.auth for n in (a.credential, a.username, a.password) if n}
+    template_only = {n for n in contract.credentials if "{" + n + "}" in contract.base_url and n not in used}
+    missing = [c.env for name, c in contract.credentials.items()
+               if c.required and name not in creds and (url == "live" or name not in template_only)]
     if missing:
         raise TargetError(f"{contract.provider}: set {', '.join(missing)} to run against a live target "
                           f"(see README, 'Point it at a real account')")
@@ -41,7 +46,7 @@ def require_credentials(contract: Contract, creds: dict[str, str]) -> None:
 def url_target(contract: Contract, url: str, ca_bundle: str | None) -> Target:
     """``url`` is a base URL, or ``live`` for the contract's template (``https://{account}.mite.de``)."""
     creds = credentials_from(contract, os.environ)
-    require_credentials(contract, creds)
+    require_credentials(contract, creds, url)
     if url == "live":
         url = contract.base_url.format(**creds)
     prefix = contract.env_prefix
