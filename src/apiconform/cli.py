@@ -32,13 +32,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    import apiconform
+
     parser = _Parser(prog="apiconform", description="Contract tests and conformance suites for REST APIs.")
+    parser.add_argument("--version", action="version", version=f"apiconform {apiconform.__version__}")
     sub = parser.add_subparsers(dest="command")
+    known = ", ".join(providers())
 
     run = sub.add_parser("run", help="run provider suites (default: all, against their bundled sandboxes)",
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          epilog="exit status:\n" + "\n".join(f"  {code:>3}  {what}" for code, what in EXIT_STATUSES))
-    run.add_argument("--provider", action="append", default=[], help="only this provider (repeatable)")
+    run.add_argument("--provider", action="append", default=[], help=f"only this provider (repeatable): {known}")
     run.add_argument("--target", help="base URL of a live target, or `live` for the provider's own URL "
                      "(e.g. https://$MITE_ACCOUNT.mite.de); credentials come from the environment")
     run.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
@@ -59,6 +63,12 @@ def _main(argv: list[str] | None) -> int:
                      help="run the sandbox's rate limit and the budget N times faster (default 1)")
     run.add_argument("--check", action="append", default=[], metavar="NODEID",
                      help="only this check (repeatable), e.g. 'suites/mite/test_auth.py::test_revoked_key_401'")
+    run.add_argument("--clause", action="append", default=[], metavar="GLOB",
+                     help="only checks that verify a clause matching GLOB (repeatable), e.g. 'mite.cond.*'")
+    run.add_argument("--area", action="append", default=[], metavar="AREA",
+                     help="only checks that verify a clause of this contract area (repeatable), e.g. ratelimit")
+    run.add_argument("--provenance", choices=("documented", "assumed"),
+                     help="only checks that verify a clause of this provenance")
     run.add_argument("--rerun-failed", metavar="RESULTS", help="only the checks that failed or errored in this "
                      "results.json (e.g. reports/results.json)")
     run.add_argument("--max-age", type=float, metavar="DAYS", help="replay: warn about cassettes older than DAYS")
@@ -70,14 +80,15 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
 
     serve = sub.add_parser("serve", help="start a bundled sandbox and print the environment to use it")
-    serve.add_argument("provider")
+    serve.add_argument("provider", help=f"whose sandbox: {known}")
     serve.add_argument("--port", type=int, default=0, help="HTTPS port (default: a free one)")
     serve.add_argument("--fault", action="append", default=[], help="break one clause (see `apiconform faults`)")
     serve.add_argument("--rate-scale", type=float, default=1.0, metavar="N",
                        help="run the rate limit's clock N times faster (default 1: the documented rate)")
 
     faults = sub.add_parser("faults", help="list a sandbox's faults and the clause each one breaks")
-    faults.add_argument("provider")
+    faults.add_argument("provider", help=f"whose sandbox: {known}")
+    faults.add_argument("--json", action="store_true", help="one JSON array of {name, clause, description}")
 
     from apiconform import drift_cli
 
@@ -86,14 +97,14 @@ def _main(argv: list[str] | None) -> int:
     cleanup.add_argument("--leftovers", default="reports/leftovers.json", help="default: reports/leftovers.json")
     cleanup.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
     spec = sub.add_parser("spec", help="OpenAPI documents: `spec extract PROVIDER [DOCUMENT]` writes schemas/<p>/")
-    spec.add_argument("action", choices=["extract"])
-    spec.add_argument("provider")
+    spec.add_argument("action", choices=["extract"], help="extract: write the covered operations' schemas")
+    spec.add_argument("provider", help=f"whose contract names the document and operations: {known}")
     spec.add_argument("document", nargs="?", help="the OpenAPI document (default: the contract's [spec] document)")
 
     spec_diff = sub.add_parser("spec-diff", help="what changed between two OpenAPI documents, for the covered "
                                "operations; exit 1 on a breaking change (see docs/spec.md)")
-    spec_diff.add_argument("old")
-    spec_diff.add_argument("new")
+    spec_diff.add_argument("old", help="the OpenAPI document the contract was written against (JSON or YAML)")
+    spec_diff.add_argument("new", help="the OpenAPI document to compare with it (JSON or YAML)")
     spec_diff.add_argument("--provider", help="whose covered operations (default: the one provider whose contract "
                            "has a [spec] table)")
     spec_diff.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
@@ -189,6 +200,9 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += [f"--deviations={args.deviations}"]
     if args.record_mode != "all":
         pytest_args += [f"--record-mode={args.record_mode}"]
+    pytest_args += [f"--clause={g}" for g in args.clause] + [f"--area={a}" for a in args.area]
+    if args.provenance:
+        pytest_args += [f"--provenance={args.provenance}"]
     if args.cassette_dir:
         pytest_args += [f"--cassette-dir={Path(args.cassette_dir).resolve()}"]
     if args.allow_writes:
@@ -350,6 +364,10 @@ def _faults(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"apiconform: {exc}", file=sys.stderr)
         return 2
+    if args.json:
+        print(json.dumps([{"name": f.name, "clause": f.clause, "description": f.description} for f in catalogue],
+                         indent=2))
+        return 0
     width = max(len(f.name) for f in catalogue)
     for fault in catalogue:
         print(f"{fault.name:<{width}}  {fault.clause:<34}  {fault.description}")

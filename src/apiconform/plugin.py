@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from apiconform import teardown
+from apiconform import selection, teardown
 from apiconform.contract import deviations
 from apiconform.contract.deviations import DeviationsError, load_deviations
 from apiconform.contract.model import Contract, ContractError, suite_contract
@@ -60,6 +60,7 @@ RECORD_KEY = "apiconform"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apiconform", "API contract suites")
     group.addoption("--mode", choices=MODES, default="live", help="live (default), record cassettes, or replay them")
+    selection.add_options(group)
     group.addoption("--record-mode", choices=RECORD_MODES, default="all",
                     help="with --mode record: `all` (default) records every check that runs; `once` only the "
                     "checks that have no cassette yet (vcrpy's names; `none` is --mode replay)")
@@ -263,6 +264,19 @@ _call_recorded_key = pytest.StashKey[bool]()  # record mode: the call's exchange
 #: interactions a check no longer sends (replay then calls them unplayed), and `none` is --mode replay.
 RECORD_MODES = ("all", "once")
 _cassette_key = pytest.StashKey[Path]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    session = config.stash[_session_key]
+
+    def suite_of(item: pytest.Item) -> tuple[Contract, Path] | None:
+        try:
+            contract = session.contract_for(Path(str(item.path)))
+        except ContractError:
+            return None  # not a suite's check (an engine test), or a contract that collection reports
+        return contract, session.cassette_path(contract, item.nodeid)
+
+    selection.select(config, items, suite_of)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

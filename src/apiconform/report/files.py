@@ -116,8 +116,13 @@ def _headers(headers: Any) -> str:
 
 
 def write_atomic(path: Path, data: str) -> None:
+    """``data`` to ``path`` through a temporary file; the file's mode is a new file's (the umask's), not
+    mkstemp's owner-only 0600, so a CI group or a web server can read the reports."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(data)
         os.replace(tmp, path)
