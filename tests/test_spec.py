@@ -120,11 +120,34 @@ def test_spec_diff_of_the_two_real_documents(tmp_path: Path, capsys: pytest.Capt
     markdown = tmp_path / "diff.md"
     code = main(["spec-diff", str(OLDER), str(CURRENT), "--markdown", str(markdown)])
     out = capsys.readouterr().out
-    assert code == 1  # a breaking change: project-get-project's spec.visitors went from number to integer
-    assert "BREAKING  response 200 body .spec<oneOf[0]>.visitors: type number -> integer" in out
+    assert code == 0  # additive only: spec.visitors narrowed from number to integer, which every reader accepts
+    assert "additive  response 200 body .spec<oneOf[0]>.visitors: type number -> integer" in out
     assert "user-get-current-session-status  [clauses: mstudio.user.self, mstudio.spec.responses]" in out
     assert "| `project-list-projects` | response 200 body [].serverGroupId | new, required | additive |" in \
         markdown.read_text()
     assert main(["spec-diff", str(CURRENT), str(CURRENT)]) == 0
     assert main(["spec-diff", str(OLDER), str(CURRENT), "--fail-on", "never"]) == 0
     assert main(["spec-diff", str(tmp_path / "missing.json"), str(CURRENT)]) == 2
+
+
+def test_an_integer_is_a_number_when_types_narrow_or_widen(tmp_path: Path) -> None:
+    """number -> integer narrows (additive in a response, breaking in a request); integer -> number widens."""
+    old = _doc()
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["Thing"]["properties"]["id"] = {"type": "integer"}
+    old["components"]["schemas"]["Thing"]["properties"]["id"] = {"type": "number"}
+    assert _changes(tmp_path, old, new) == [("response 200 body [].id", "type number -> integer", "additive")]
+    assert _changes(tmp_path, new, old) == [("response 200 body [].id", "type integer -> number", "breaking")]
+
+
+def test_a_yaml_document_reads_as_its_json(tmp_path: Path) -> None:
+    """mittwald (and most providers) publish YAML too: the same document in YAML is no change, dates stay text."""
+    import yaml
+
+    doc = json.loads(CURRENT.read_text())
+    as_yaml = tmp_path / "current.yaml"
+    as_yaml.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    assert main(["spec-diff", str(CURRENT), str(as_yaml)]) == 0
+    assert main(["spec-diff", str(as_yaml), str(CURRENT), "--fail-on", "any"]) == 0  # not even an additive one
+    (tmp_path / "broken.yaml").write_text("openapi: [3.0\n")
+    assert main(["spec-diff", str(tmp_path / "broken.yaml"), str(CURRENT)]) == 2

@@ -166,8 +166,8 @@ class _Differ:
         reading = direction == "response"
         o_types, n_types = _types(old), _types(new)
         if o_types != n_types and o_types and n_types:
-            wider = n_types > o_types
-            narrower = n_types < o_types
+            wider = _within(o_types, n_types) and not _within(n_types, o_types)
+            narrower = _within(n_types, o_types) and not _within(o_types, n_types)
             what = f"type {'/'.join(sorted(o_types))} -> {'/'.join(sorted(n_types))}"
             kind = BREAKING if (wider and reading) or (narrower and not reading) or not (wider or narrower) \
                 else ADDITIVE
@@ -231,6 +231,11 @@ def _types(schema: dict[str, Any]) -> frozenset[str]:
     if "integer" in types and "number" in types:
         types.discard("integer")
     return frozenset(types)
+
+
+def _within(inner: frozenset[str], outer: frozenset[str]) -> bool:
+    """Every value of a type in ``inner`` is valid for ``outer``: an integer is a number (JSON Schema)."""
+    return all(t in outer or (t == "integer" and "number" in outer) for t in inner)
 
 
 def _has_ref(schema: Any) -> bool:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -32,6 +34,16 @@ class Operation:
         return str(self.raw.get("operationId", ""))
 
 
+class _JsonLikeLoader(yaml.SafeLoader):
+    """YAML read as the JSON it stands for: a date stays the string it is in the document (JSON has no date),
+    so the schemas derived from it stay JSON."""
+
+
+_JsonLikeLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def load(path: Path) -> tuple[dict[str, Any], str]:
     """The document and the sha256 of its bytes."""
     try:
@@ -40,8 +52,11 @@ def load(path: Path) -> tuple[dict[str, Any], str]:
         raise SpecError(f"{path}: cannot read: {exc}") from None
     try:
         doc = json.loads(data)
-    except ValueError as exc:
-        raise SpecError(f"{path}: not JSON: {exc}") from None
+    except ValueError:
+        try:  # providers publish YAML as often as JSON (mittwald both)
+            doc = yaml.load(data, Loader=_JsonLikeLoader)  # a SafeLoader
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{path}: neither JSON nor YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict) or not str(doc.get("openapi", "")).startswith("3.0"):
         raise SpecError(f"{path}: not an OpenAPI 3.0 document (openapi = {doc.get('openapi')!r})"
                         if isinstance(doc, dict) else f"{path}: not an OpenAPI document")
