@@ -37,6 +37,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "conditional": {"style", "clause", "request_header", "not_modified", "weak"},
     "writes": {"create_status", "update_status", "delete_status", "locked_status", "missing_status",
                "content_type_required_status", "location", "update_body", "delete_body", "missing_error",
+               "malformed_body",
                "create_clause", "read_clause", "update_clause", "missing_clause"},
     "lists": {"items", "more", "marker", "meta"},
     "roles": ({"writes", "status", "error", "reads"},),

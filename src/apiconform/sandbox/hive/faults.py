@@ -30,6 +30,7 @@ FAULTS: list[Fault] = [
     Fault("sku-read-404", "hive.status.200-read", "GET /skus/:id answers 404 for SKUs that exist."),
     Fault("unknown-id-422", "hive.status.404-unknown", "An unknown id answers 422 instead of 404."),
     Fault("malformed-json-422", "hive.status.400-malformed", "A body that is not JSON gets 422 instead of 400 [\"bad request\"]."),
+    Fault("malformed-json-parser-message", "hive.status.400-malformed", "A body that is not JSON gets 400 with the parser's message, not [\"bad request\"]."),
     Fault("blank-field-400", "hive.status.422-invalid", "A blank required field gets 400 instead of 422."),
     Fault("blank-messages-not-rails", "hive.status.422-invalid", "Blank fields are reported as \"name is missing\", not \"Name can't be blank\"."),
     Fault("error-body-message-string", "hive.error.body", "Error bodies carry a string \"error\", not an \"errors\" array."),

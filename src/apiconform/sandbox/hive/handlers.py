@@ -55,6 +55,8 @@ async def _body(ctx: Ctx) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError):
         if ctx.has("malformed-json-422"):
             raise ApiError(422, "Body is invalid") from None
+        if ctx.has("malformed-json-parser-message"):  # what a Rails parse error says, unrescued
+            raise ApiError(400, f"unexpected token at '{raw[:40].decode('utf-8', 'replace')}'") from None
         raise ApiError(400, BAD_REQUEST) from None
 
 
