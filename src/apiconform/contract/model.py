@@ -48,6 +48,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "invalid_payloads": ({"resource", "constraint", "status", "clause", "error", "constraint_clause", "action",
                           "message"},),
     "range_filters": ({"resource", "param", "ops", "seed_day", "clause"},),
+    "defaults": ({"resource", "field", "value", "now", "tolerance", "clause"},),
     "webhooks": {"header", "algorithm", "key", "events", "register", "trigger_env", "wait", "clauses"},
     "upsert": {"resource", "path", "key", "items", "max", "kept", "filter", "sample", "refused_status", "clauses"},
     "soft_delete": {"resource", "field", "active", "deleted", "clause"},
@@ -504,7 +505,8 @@ def _cross_check(c: Contract) -> None:
     named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
     for table in ("pagination", "upsert", "webhooks", "consistency"):  # data-driven areas: a `clauses` table
         named += list(c.raw.get(table, {}).get("clauses", {}).values())
-    named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", [])] if "clause" in t]
+    named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", []),
+                                        *c.raw.get("defaults", [])] if "clause" in t]
     for clause_id in named:
         c.clause(clause_id)
     _check_webhooks(c)

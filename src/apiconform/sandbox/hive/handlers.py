@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -212,7 +213,13 @@ async def create_order(ctx: Ctx) -> Response:
     values = st.order_values(await _body(ctx), ctx.store, ctx.faults)
     if ctx.has("order-ignores-created-at"):
         values.pop("created_at", None)
+    if "currency" not in values and ctx.has("order-currency-default-usd"):
+        values["currency"] = "USD"
+    if "created_at" not in values and ctx.has("order-created-at-default-wall-clock"):  # the shop's wall clock as UTC
+        values["created_at"] = datetime.now(st.SHOP).replace(tzinfo=UTC).isoformat()
     record = ctx.store.add_order(values)
+    if ctx.has("order-status-default-unfulfillable"):
+        record["status"] = "unfulfillable"
     status = 200 if ctx.has("create-answers-200") else 201
     return json_response(order_view(record, ctx.faults), ctx.faults, status=status)
 
