@@ -1,8 +1,9 @@
 """Hive orders: a taken merchant_order_id is refused (assumed), include=batches adds batches (shape assumed),
-an order created without currency, status or created_at stores the documented default (read back)."""
+an order created without currency, status or created_at stores the documented default (read back), an order
+whose line items repeat a merchant_item_id is refused and not stored."""
 import pytest
 
-from apiconform.checks import defaults, reads, verbs
+from apiconform.checks import defaults, nested, reads, verbs
 from apiconform.contract.model import suite_contract
 
 CONTRACT = suite_contract(__file__)
@@ -19,3 +20,8 @@ def test_include_batches(api):
 @pytest.mark.parametrize("spec", CONTRACT.raw["defaults"], ids=lambda s: f"{s['resource']}-{s['field']}")
 def test_default_applied(api, spec):
     defaults.default_applied(api, spec)
+
+
+@pytest.mark.parametrize("spec", CONTRACT.raw["unique_within"], ids=lambda s: f"{s['resource']}-{s['field']}")
+def test_repeat_refused(api, spec):
+    nested.repeat_refused(api, spec)

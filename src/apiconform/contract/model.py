@@ -49,6 +49,7 @@ CONTRACT_KEYS: dict[str, Any] = {
                           "message"},),
     "range_filters": ({"resource", "param", "ops", "seed_day", "clause"},),
     "defaults": ({"resource", "field", "value", "now", "tolerance", "clause"},),
+    "unique_within": ({"resource", "list", "field", "at", "clause"},),
     "webhooks": {"header", "algorithm", "key", "events", "register", "trigger_env", "wait", "clauses"},
     "upsert": {"resource", "path", "key", "items", "max", "kept", "filter", "sample", "refused_status", "clauses"},
     "soft_delete": {"resource", "field", "active", "deleted", "clause"},
@@ -506,7 +507,7 @@ def _cross_check(c: Contract) -> None:
     for table in ("pagination", "upsert", "webhooks", "consistency"):  # data-driven areas: a `clauses` table
         named += list(c.raw.get(table, {}).get("clauses", {}).values())
     named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", []),
-                                        *c.raw.get("defaults", [])] if "clause" in t]
+                                        *c.raw.get("defaults", []), *c.raw.get("unique_within", [])] if "clause" in t]
     for clause_id in named:
         c.clause(clause_id)
     _check_webhooks(c)

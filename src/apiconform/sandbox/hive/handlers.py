@@ -72,8 +72,8 @@ def _find(ctx: Ctx, records: dict[int, Record], ident: str) -> Record:
     return record
 
 
-def _listed(ctx: Ctx, records: list[Record], view: Any = lambda r, faults: r) -> Response:
-    records = _created_filters(ctx, records)
+def _listed(ctx: Ctx, records: list[Record], view: Any = lambda r, faults: r, ranges: bool = True) -> Response:
+    records = _created_filters(ctx, records) if ranges else records
     try:
         page, counts = pages.paginate(records, ctx.request.query_params, RULES, ctx.faults)
     except pages.PageError:
@@ -113,7 +113,7 @@ async def list_skus(ctx: Ctx) -> Response:
     wanted = ctx.request.query_params.getlist("merchant_sku_ids[]")
     if wanted and not ctx.has("sku-ids-filter-ignored"):
         records = [r for r in records if r["merchant_sku_id"] in wanted]
-    return _listed(ctx, records, sku_view)
+    return _listed(ctx, records, sku_view, ranges=not ctx.has("sku-created-at-filters-ignored"))
 
 
 async def show_sku(ctx: Ctx, ident: str) -> Response:
@@ -210,7 +210,13 @@ async def show_order(ctx: Ctx, ident: str) -> Response:
 
 
 async def create_order(ctx: Ctx) -> Response:
-    values = st.order_values(await _body(ctx), ctx.store, ctx.faults)
+    body = await _body(ctx)
+    try:
+        values = st.order_values(body, ctx.store, ctx.faults, repeats=ctx.has("item-ids-repeat-accepted"))
+    except ApiError as error:
+        if error.messages == [st.ITEM_TAKEN] and ctx.has("item-ids-repeat-stored"):  # refused, yet stored
+            ctx.store.add_order(st.order_values(body, ctx.store, ctx.faults, repeats=True))
+        raise
     if ctx.has("order-ignores-created-at"):
         values.pop("created_at", None)
     if "currency" not in values and ctx.has("order-currency-default-usd"):

@@ -26,6 +26,7 @@ RESTOCKING_STATUSES = ["shipped", "delivered", "arrived", "processing", "restock
 RETURN_STATUSES = ["on_the_way", "arrived", "processing", "handling_completed"]
 FINANCIAL = ("paid", "refunded", "pending", "failed")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+ITEM_TAKEN = "Items merchant item has already been taken"  # merchant_item_id repeated within an order (S3)
 
 
 def timestamp(moment: datetime) -> str:
@@ -179,8 +180,9 @@ def sku_values(attrs: Any, *, creating: bool, faults: frozenset[str]) -> dict[st
     return values
 
 
-def order_values(attrs: Any, store: Store, faults: frozenset[str]) -> dict[str, Any]:
-    """An order to create: required fields, line items and an address; every problem in one 422."""
+def order_values(attrs: Any, store: Store, faults: frozenset[str], repeats: bool = False) -> dict[str, Any]:
+    """An order to create: required fields, line items and an address; every problem in one 422.
+    ``repeats``: line items may share a merchant_item_id (for the faults that store such an order)."""
     if not isinstance(attrs, dict):
         raise ApiError(400, "bad request")
     errors = [f"{humanize(n)} can't be blank" for n in ("merchant_order_id", "items", "shipping_address")
@@ -200,8 +202,8 @@ def order_values(attrs: Any, store: Store, faults: frozenset[str]) -> dict[str, 
             quantity = item.get("quantity")
             if quantity is not None and (not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1):
                 errors.append("Items quantity must be greater than 0")
-            if item.get("merchant_item_id") in seen:
-                errors.append("Items merchant item has already been taken")
+            if item.get("merchant_item_id") in seen and not repeats:
+                errors.append(ITEM_TAKEN)
             seen.add(item.get("merchant_item_id"))
     elif items is not None:
         errors.append("Items is invalid")
