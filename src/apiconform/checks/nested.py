@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiconform.checks.common import created_id, resource, sample
+from apiconform.checks.common import create, created_id, discard, resource, sample
 from apiconform.checks.expect import expect
 from apiconform.checks.pages import all_items
 from apiconform.checks.payloads import unique
@@ -19,7 +19,8 @@ from apiconform.http.client import Api
 
 
 def repeat_refused(api: Api, spec: dict[str, Any]) -> None:
-    """Create ``resource`` whose ``list`` holds its first entry twice; refused, and not listed afterwards."""
+    """Create ``resource`` whose ``list`` holds its first entry twice: refused, not listed afterwards, and
+    accepted once the repeat is gone (so a target that refuses every create does not pass)."""
     clause, nested, field = spec["clause"], spec["list"], spec["field"]
     api.verifies(clause)
     res = resource(api, spec["resource"])
@@ -39,3 +40,7 @@ def repeat_refused(api: Api, spec: dict[str, Any]) -> None:
     listed = [i for i in all_items(api, res, window, clause) if i.get(key) == attrs[key]]
     expect(not listed, clause, f"{res.name}: the refused record with {key} {attrs[key]!r} was stored (listed at "
            f"{spec['at']})", expected=[], actual=[i.get("id") for i in listed])
+    # The same record without the repeat is accepted: the refusal was the repeat's, not every create's.
+    ident, _, _ = create(api, res, {k: v for k, v in attrs.items() if k != created} | {nested: [entries[0]]})
+    if res.deletable:
+        discard(api, res, ident)

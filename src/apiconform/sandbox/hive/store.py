@@ -221,7 +221,7 @@ def order_values(attrs: Any, store: Store, faults: frozenset[str], repeats: bool
     if taken and "duplicate-order-accepted" not in faults:
         errors.append("Merchant order has already been taken")
     if errors:
-        raise ApiError(422, *errors)
+        raise ApiError(422, *errors, about="orders")
     keep = ("merchant_order_id", "items", "shipping_address", "customer_order_number", "carrier_preference",
             "created_at", "currency", "custom_metadata", "financial_status", "payment_method", "tags",
             "total_price_in_cents", "total_tax_in_cents")
