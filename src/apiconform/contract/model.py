@@ -50,6 +50,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "range_filters": ({"resource", "param", "ops", "seed_day", "clause"},),
     "defaults": ({"resource", "field", "value", "now", "tolerance", "clause"},),
     "unique_within": ({"resource", "list", "field", "at", "clause"},),
+    "replace": {"resource", "method", "body", "field", "initial", "allowed", "move", "move_body", "clauses"},
     "webhooks": {"header", "algorithm", "key", "events", "register", "trigger_env", "wait", "clauses"},
     "upsert": {"resource", "path", "key", "items", "max", "kept", "filter", "sample", "refused_status", "clauses"},
     "soft_delete": {"resource", "field", "active", "deleted", "clause"},
@@ -504,7 +505,7 @@ def _cross_check(c: Contract) -> None:
         named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
-    for table in ("pagination", "upsert", "webhooks", "consistency"):  # data-driven areas: a `clauses` table
+    for table in ("pagination", "upsert", "webhooks", "consistency", "replace"):  # data-driven: a `clauses` table
         named += list(c.raw.get(table, {}).get("clauses", {}).values())
     named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", []),
                                         *c.raw.get("defaults", []), *c.raw.get("unique_within", [])] if "clause" in t]
