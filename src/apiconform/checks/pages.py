@@ -179,7 +179,7 @@ def range_filters(api: Api, spec: dict[str, Any]) -> None:
         start, end = _day(seed_day) if seed_day else (made[0][1], made[-1][1] + timedelta(seconds=1))
         bound = made[1][1]
         for op in spec["ops"]:
-            other = {"gte": start} if op in ("lt", "lte") else {"lt": end}  # the other side: the seed day
+            other = {"gte": start} if op in ("lt", "lte") else {"lt": end}  # the other side: day or own span
             params = {_param(spec["param"], op): bound.isoformat(),
                       **{_param(spec["param"], k): v.isoformat() for k, v in other.items()}}
             listed = all_items(api, res, params, spec["clause"])
