@@ -1,4 +1,5 @@
-"""Hive status codes: 200 on reads, 400 for a body that is not JSON, 404 for unknown ids and endpoints (assumed).
+"""Hive status codes: 200 on reads (the returns' paths are assumed), 400 for a body that is not JSON, 404 for
+unknown ids and endpoints (assumed).
 
 422 is provoked by the invalid payloads; every answer is also held to the allowed-status table and
 every error body to {"success": false, "errors": [...]}.
@@ -8,12 +9,16 @@ import pytest
 from apiconform.checks import access, reads
 
 
-@pytest.mark.parametrize("res", ["skus", "orders", "shipments"])
+@pytest.mark.parametrize("res", ["skus", "orders", "shipments", "restocking_shipments"])
 def test_read_200(api, res):
     reads.read_matches_schema(api, res, "hive.status.200-read")
 
 
-@pytest.mark.parametrize("res", ["skus", "orders", "shipments"])
+def test_returns_read_200(api):
+    reads.read_matches_schema(api, "returns", "hive.return.read")
+
+
+@pytest.mark.parametrize("res", ["skus", "orders", "shipments", "restocking_shipments", "returns"])
 def test_unknown_id_404(api, res):
     access.unknown_is_404(api, res, "hive.status.404-unknown")
 

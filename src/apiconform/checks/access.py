@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiconform.checks.common import as_credential, created, created_id, discard, resource
-from apiconform.checks.expect import expect, expect_error, expect_resource, expect_status
+from apiconform.checks.expect import body_data, expect, expect_error, expect_resource, expect_status
 from apiconform.checks.generate import valid_payloads
 from apiconform.contract.model import Resource
 from apiconform.contract.schemas import load_schema
@@ -98,6 +98,8 @@ def unknown_endpoint_is_404(api: Api, clause: str) -> None:
 
 
 def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> None:
+    """A body that does not parse gets 400; where ``[writes] malformed_body`` gives the refusal's exact body
+    (Hive's ``["bad request"]``), that body and no other."""
     api.verifies(clause)
     res = resource(api, res_name)
     raw = f'{{"{res.root}": {{"name": ' if fmt == "json" else f"<{res.root}><name>unclosed</{res.root}"
@@ -106,6 +108,11 @@ def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> Non
     if stray is not None:
         discard(api, res, stray)
     expect_status(ex, 400, clause, f"malformed {fmt} body")
+    body = api.contract.writes.get("malformed_body")
+    if body is not None:
+        got = body_data(ex, clause)
+        expect(got == body, clause, f"malformed {fmt} body: the refusal's body is not the documented one", ex,
+               expected=body, actual=got)
 
 
 def locked_refuses_changes(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:

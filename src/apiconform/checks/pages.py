@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from apiconform.checks.common import Ident, create, discard, resource, sample
+from apiconform.checks.common import Ident, create, discard, read_item, resource, sample
 from apiconform.checks.expect import body_data, expect, expect_resource, expect_status, violation
 from apiconform.checks.payloads import unique
 from apiconform.contract.model import ContractError, Resource
@@ -142,19 +142,47 @@ def _counts(api: Api, pg: dict[str, Any], pages: list[tuple[int, list[Any], dict
                actual=meta.get(pg["item_count"]))
 
 
+@contextmanager
+def stamped(api: Api, res: Resource, n: int) -> Iterator[list[tuple[Ident, datetime]]]:
+    """``n`` records of ``res`` created one after the other, for a resource whose ``created`` time the
+    target sets (Hive's SKUs): (id, created) each, oldest first, the time taken from a separate read."""
+    field = _pg(api)["created"]
+    idents: list[Ident] = []
+    made: list[tuple[Ident, datetime]] = []
+    try:
+        for _ in range(n):
+            ident, _, _ = create(api, res, unique(res, sample(api, res)))
+            idents.append(ident)
+            item = read_item(api, res, ident, api.contract.schema_clause)
+            moment = _moment(item.get(field))
+            if moment is None or moment.tzinfo is None:
+                violation(api.contract.schema_clause, f"{res.name} {ident} read back carries no zoned {field}",
+                          actual=item.get(field))
+            made.append((ident, moment))
+        yield sorted(made, key=lambda m: m[1])
+    finally:
+        if res.deletable:
+            for ident in idents:
+                discard(api, res, ident)
+
+
 def range_filters(api: Api, spec: dict[str, Any]) -> None:
-    """Each ``<param>[op]`` at one own record's time lists exactly the items on its side of it."""
+    """Each ``<param>[op]`` at one own record's time lists exactly the items on its side of it.
+
+    With ``seed_day``, the records are created at minutes of that day; without, the target stamps them
+    as they are created and the other side of each range is the span of the check's own records."""
     pg = _pg(api)
     api.verifies(spec["clause"])
     res = resource(api, spec["resource"])
-    start, end = _day(spec["seed_day"])
-    with seeded(api, res, spec["seed_day"], 4) as made:
+    seed_day = spec.get("seed_day")
+    with seeded(api, res, seed_day, 4) if seed_day else stamped(api, res, 4) as made:
+        start, end = _day(seed_day) if seed_day else (made[0][1], made[-1][1] + timedelta(seconds=1))
         bound = made[1][1]
         for op in spec["ops"]:
-            other = {"gte": start} if op in ("lt", "lte") else {"lt": end}  # the other side: the seed day
+            other = {"gte": start} if op in ("lt", "lte") else {"lt": end}  # the other side: day or own span
             params = {_param(spec["param"], op): bound.isoformat(),
                       **{_param(spec["param"], k): v.isoformat() for k, v in other.items()}}
-            listed = _all(api, res, params, spec["clause"])
+            listed = all_items(api, res, params, spec["clause"])
             test = OPS[op]
             outside = [i["id"] for i in listed if not test(_moment(i.get(pg["created"])), bound)]
             expect(not outside, spec["clause"], f"{params} listed items on the wrong side of the bound: {outside}",
@@ -165,7 +193,7 @@ def range_filters(api: Api, spec: dict[str, Any]) -> None:
                    expected=want, actual=got)
 
 
-def _all(api: Api, res: Resource, params: dict[str, Any], clause: str) -> list[dict[str, Any]]:
+def all_items(api: Api, res: Resource, params: dict[str, Any], clause: str) -> list[dict[str, Any]]:
     """Every item of a (narrowed) list, page by page, until a short page."""
     pg = _pg(api)
     out: list[dict[str, Any]] = []
@@ -189,7 +217,7 @@ def ids_filter(api: Api, res_name: str, param: str, field: str, clause: str) -> 
         made.append((ident, item[field]))
     for chosen in (made[:1], made[1:]):
         codes = [code for _, code in chosen]
-        listed = _all(api, res, {param: codes}, clause)
+        listed = all_items(api, res, {param: codes}, clause)
         got = sorted(str(i.get(field)) for i in listed)
         expect(got == sorted(codes), clause, f"{param}={codes} did not list exactly those records",
                expected=sorted(codes), actual=got[:10])

@@ -37,6 +37,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "conditional": {"style", "clause", "request_header", "not_modified", "weak"},
     "writes": {"create_status", "update_status", "delete_status", "locked_status", "missing_status",
                "content_type_required_status", "location", "update_body", "delete_body", "missing_error",
+               "malformed_body",
                "create_clause", "read_clause", "update_clause", "missing_clause"},
     "lists": {"items", "more", "marker", "meta"},
     "roles": ({"writes", "status", "error", "reads"},),
@@ -47,6 +48,9 @@ CONTRACT_KEYS: dict[str, Any] = {
     "invalid_payloads": ({"resource", "constraint", "status", "clause", "error", "constraint_clause", "action",
                           "message"},),
     "range_filters": ({"resource", "param", "ops", "seed_day", "clause"},),
+    "defaults": ({"resource", "field", "value", "now", "tolerance", "clause"},),
+    "unique_within": ({"resource", "list", "field", "at", "clause"},),
+    "replace": {"resource", "method", "body", "field", "initial", "allowed", "move", "move_body", "clauses"},
     "webhooks": {"header", "algorithm", "key", "events", "register", "trigger_env", "wait", "clauses"},
     "upsert": {"resource", "path", "key", "items", "max", "kept", "filter", "sample", "refused_status", "clauses"},
     "soft_delete": {"resource", "field", "active", "deleted", "clause"},
@@ -501,9 +505,10 @@ def _cross_check(c: Contract) -> None:
         named += list(value.values()) if isinstance(value, dict) else [value]
     named += [v for k, v in c.writes.items() if k.endswith("_clause")]
     named += list(c.rate_limit.clauses.values()) if c.rate_limit else []
-    for table in ("pagination", "upsert", "webhooks", "consistency"):  # data-driven areas: a `clauses` table
+    for table in ("pagination", "upsert", "webhooks", "consistency", "replace"):  # data-driven: a `clauses` table
         named += list(c.raw.get(table, {}).get("clauses", {}).values())
-    named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", [])] if "clause" in t]
+    named += [t["clause"] for t in [c.raw.get("soft_delete", {}), *c.raw.get("range_filters", []),
+                                        *c.raw.get("defaults", []), *c.raw.get("unique_within", [])] if "clause" in t]
     for clause_id in named:
         c.clause(clause_id)
     _check_webhooks(c)

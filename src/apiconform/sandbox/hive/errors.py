@@ -22,10 +22,11 @@ HEADERS = {"Server": "apiconform-sandbox", "Strict-Transport-Security": "max-age
 class ApiError(Exception):
     """Ends a request with ``status`` and these messages."""
 
-    def __init__(self, status: int, *messages: str) -> None:
+    def __init__(self, status: int, *messages: str, about: str = "") -> None:
         super().__init__("; ".join(messages))
         self.status = status
         self.messages = list(messages)
+        self.about = about  # the resource a validation error is about: the faults on blank fields pick by it
 
 
 def json_response(data: Any, faults: frozenset[str], status: int = 200) -> Response:
@@ -37,9 +38,10 @@ def json_response(data: Any, faults: frozenset[str], status: int = 200) -> Respo
 def error_response(error: ApiError, faults: frozenset[str]) -> Response:
     status, messages = error.status, error.messages
     blank = [m for m in messages if m.endswith(BLANK)]
-    if blank and "blank-field-400" in faults:
+    order = error.about == "orders"  # the order messages are assumed: a clause of their own
+    if blank and not order and "blank-field-400" in faults:
         status = 400
-    if blank and "blank-messages-not-rails" in faults:
+    if blank and ("order-messages-not-rails" in faults if order else "blank-messages-not-rails" in faults):
         messages = [m.removesuffix(BLANK).lower().replace(" ", "_") + " is missing" if m in blank else m
                     for m in messages]
     body: dict[str, Any] = {"success": False, "errors": messages}

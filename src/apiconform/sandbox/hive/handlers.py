@@ -1,9 +1,11 @@
 """The endpoints below /merchant_api/v1: SKUs (with bulk upsert and soft delete), orders, shipments,
-and the sandbox-only admin routes that register a webhook receiver and make an event happen."""
+restocking shipments (create, and a PUT that replaces them), returns, and the sandbox-only admin
+routes that register a webhook receiver and make an event happen."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -55,6 +57,8 @@ async def _body(ctx: Ctx) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError):
         if ctx.has("malformed-json-422"):
             raise ApiError(422, "Body is invalid") from None
+        if ctx.has("malformed-json-parser-message"):  # what a Rails parse error says, unrescued
+            raise ApiError(400, f"unexpected token at '{raw[:40].decode('utf-8', 'replace')}'") from None
         raise ApiError(400, BAD_REQUEST) from None
 
 
@@ -69,8 +73,8 @@ def _find(ctx: Ctx, records: dict[int, Record], ident: str) -> Record:
     return record
 
 
-def _listed(ctx: Ctx, records: list[Record], view: Any = lambda r, faults: r) -> Response:
-    records = _created_filters(ctx, records)
+def _listed(ctx: Ctx, records: list[Record], view: Any = lambda r, faults: r, ranges: bool = True) -> Response:
+    records = _created_filters(ctx, records) if ranges else records
     try:
         page, counts = pages.paginate(records, ctx.request.query_params, RULES, ctx.faults)
     except pages.PageError:
@@ -110,7 +114,7 @@ async def list_skus(ctx: Ctx) -> Response:
     wanted = ctx.request.query_params.getlist("merchant_sku_ids[]")
     if wanted and not ctx.has("sku-ids-filter-ignored"):
         records = [r for r in records if r["merchant_sku_id"] in wanted]
-    return _listed(ctx, records, sku_view)
+    return _listed(ctx, records, sku_view, ranges=not ctx.has("sku-created-at-filters-ignored"))
 
 
 async def show_sku(ctx: Ctx, ident: str) -> Response:
@@ -207,10 +211,22 @@ async def show_order(ctx: Ctx, ident: str) -> Response:
 
 
 async def create_order(ctx: Ctx) -> Response:
-    values = st.order_values(await _body(ctx), ctx.store, ctx.faults)
+    body = await _body(ctx)
+    try:
+        values = st.order_values(body, ctx.store, ctx.faults, repeats=ctx.has("item-ids-repeat-accepted"))
+    except ApiError as error:
+        if error.messages == [st.ITEM_TAKEN] and ctx.has("item-ids-repeat-stored"):  # refused, yet stored
+            ctx.store.add_order(st.order_values(body, ctx.store, ctx.faults, repeats=True))
+        raise
     if ctx.has("order-ignores-created-at"):
         values.pop("created_at", None)
+    if "currency" not in values and ctx.has("order-currency-default-usd"):
+        values["currency"] = "USD"
+    if "created_at" not in values and ctx.has("order-created-at-default-wall-clock"):  # the shop's wall clock as UTC
+        values["created_at"] = datetime.now(st.SHOP).replace(tzinfo=UTC).isoformat()
     record = ctx.store.add_order(values)
+    if ctx.has("order-status-default-unfulfillable"):
+        record["status"] = "unfulfillable"
     status = 200 if ctx.has("create-answers-200") else 201
     return json_response(order_view(record, ctx.faults), ctx.faults, status=status)
 
@@ -223,6 +239,54 @@ async def show_shipment(ctx: Ctx, ident: str) -> Response:
     return json_response(_find(ctx, ctx.store.shipments, ident), ctx.faults)
 
 
+async def list_restocking(ctx: Ctx) -> Response:
+    """Newest first (S5); v1 shows no created_at on a restocking shipment, and ids grow with creation."""
+    return _listed(ctx, sorted(ctx.store.restocking.values(), key=lambda r: r["id"], reverse=True), ranges=False)
+
+
+async def show_restocking(ctx: Ctx, ident: str) -> Response:
+    record = _find(ctx, ctx.store.restocking, ident)
+    if ctx.has("restocking-read-404"):
+        raise ApiError(404, NOT_FOUND)
+    return json_response(record, ctx.faults)
+
+
+async def create_restocking(ctx: Ctx) -> Response:
+    values = st.restocking_values(await _body(ctx), ctx.store)
+    if ctx.has("restocking-create-drops-supplier"):
+        values.pop("supplier_name", None)
+    status = 200 if ctx.has("create-answers-200") else 201
+    return json_response(ctx.store.add_restocking(values), ctx.faults, status=status)
+
+
+async def replace_restocking(ctx: Ctx, ident: str) -> Response:
+    """PUT replaces the whole restocking shipment, only while it is shipped or created (S5); in another status
+    it is refused with 422 (the status and message are assumed)."""
+    record = _find(ctx, ctx.store.restocking, ident)
+    values = st.restocking_values(await _body(ctx), ctx.store)
+    editable = record["status"] in st.RESTOCKING_EDITABLE or ctx.has("restocking-put-any-status")
+    if not editable and ctx.has("restocking-put-refused-but-applied"):
+        ctx.store.replace_restocking(record, values)
+    if not editable:
+        raise ApiError(422, f"Restocking shipment can't be updated in status {record['status']}")
+    if ctx.has("restocking-put-keeps-omitted"):  # PUT as PATCH: what the body leaves out is kept
+        values = {**{k: record[k] for k in st.RESTOCKING_FIELDS}, **values}
+    if ctx.has("restocking-put-answer-only"):  # answers the replacement, stores nothing
+        return json_response(ctx.store.replace_restocking(dict(record), values), ctx.faults)
+    return json_response(ctx.store.replace_restocking(record, values), ctx.faults)
+
+
+async def list_returns(ctx: Ctx) -> Response:
+    return _listed(ctx, ctx.store.newest_first(ctx.store.returns))
+
+
+async def show_return(ctx: Ctx, ident: str) -> Response:
+    record = _find(ctx, ctx.store.returns, ident)
+    if ctx.has("returns-read-404"):
+        raise ApiError(404, NOT_FOUND)
+    return json_response(record, ctx.faults)
+
+
 async def register_webhook(ctx: Ctx) -> Response:
     """Sandbox only: ``{"url": ..., "ca_pem": ...}`` receives this key's events from now on."""
     body = await _body(ctx)
@@ -233,14 +297,16 @@ async def register_webhook(ctx: Ctx) -> Response:
 
 
 async def trigger_event(ctx: Ctx, event: str) -> Response:
-    """Sandbox only: move a record's status (the newest, or ``{"id": n}``'s) one step, and deliver the event."""
+    """Sandbox only: move a record's status (the oldest, a seeded one no check writes, or ``{"id": n}``'s) one
+    step, and deliver the event (``{"quiet": true}``: no delivery, for checks that only need the status moved,
+    so they never feed a webhook check's receiver)."""
     if event not in EVENTS:
         raise ApiError(404, NOT_FOUND)
     kind, field, values = EVENTS[event]
     records: dict[int, Record] = getattr(ctx.store, kind)
     body = await _body(ctx) if (await ctx.request.body()).strip() else {}
     ident = body.get("id") if isinstance(body, dict) else None
-    record = records.get(ident) if ident is not None else records[max(records)] if records else None
+    record = records.get(ident) if ident is not None else records[min(records)] if records else None
     if record is None:
         raise ApiError(404, NOT_FOUND)
     before = dict(record)
@@ -250,7 +316,8 @@ async def trigger_event(ctx: Ctx, event: str) -> Response:
     if ctx.has("webhook-payload-wrapped"):
         payload = {"event": event, "data": payload}
     answer = json_response({"event": event, "id": record["id"], field: record[field]}, ctx.faults, status=202)
-    answer.background = BackgroundTask(_deliver, ctx.webhooks, ctx.key, payload)
+    if not (isinstance(body, dict) and body.get("quiet") is True):
+        answer.background = BackgroundTask(_deliver, ctx.webhooks, ctx.key, payload)
     return answer
 
 
@@ -263,5 +330,9 @@ ROUTES: dict[tuple[str, ...], Any] = {
     ("GET", "skus", "{id}"): show_sku, ("PATCH", "skus", "{id}"): update_sku, ("DELETE", "skus", "{id}"): delete_sku,
     ("GET", "orders"): list_orders, ("POST", "orders"): create_order, ("GET", "orders", "{id}"): show_order,
     ("GET", "shipments"): list_shipments, ("GET", "shipments", "{id}"): show_shipment,
+    ("GET", "restocking_shipments"): list_restocking, ("POST", "restocking_shipments"): create_restocking,
+    ("GET", "restocking_shipments", "{id}"): show_restocking,
+    ("PUT", "restocking_shipments", "{id}"): replace_restocking,
+    ("GET", "returns"): list_returns, ("GET", "returns", "{id}"): show_return,
     ("POST", "apiconform", "webhooks"): register_webhook,
 }

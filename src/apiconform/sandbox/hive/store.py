@@ -23,9 +23,14 @@ SHIPMENT_STATUSES = ["waiting_for_picking", "picking_assigned", "in_picking", "p
                      "in_shipping", "shipped"]
 DELIVERY_STATUSES = ["Information transmitted to the carrier", "In transit", "Out for delivery", "Delivered"]
 RESTOCKING_STATUSES = ["shipped", "delivered", "arrived", "processing", "restocked"]
+RESTOCKING_EDITABLE = ("shipped", "created")  # S5: "can be updated only if the status is shipped or created"
+DELIVERY_OPTIONS = ("postal", "courier", "dropoff", "hive_freight")
+RESTOCKING_FIELDS = {"warehouse_id": int, "estimated_arrival_date": str, "delivery_option": str,
+                     "tracking_code": str, "po_number": str, "supplier_name": str}
 RETURN_STATUSES = ["on_the_way", "arrived", "processing", "handling_completed"]
 FINANCIAL = ("paid", "refunded", "pending", "failed")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+ITEM_TAKEN = "Items merchant item has already been taken"  # merchant_item_id repeated within an order (S3)
 
 
 def timestamp(moment: datetime) -> str:
@@ -113,6 +118,25 @@ class Store:
         return record
 
 
+    def add_restocking(self, values: dict[str, Any]) -> Record:
+        """A new restocking shipment, status shipped (S5: the initial status)."""
+        ident = next(self.ids)
+        record: Record = {"id": ident, "merchant_id": 1, "status": RESTOCKING_STATUSES[0], "barcode": f"RS.{ident}"}
+        self.restocking[ident] = self.replace_restocking(record, values)
+        return record
+
+    def replace_restocking(self, record: Record, values: dict[str, Any]) -> Record:
+        """Every writable field takes the body's value; a field left out is gone (S5: "Replaces the whole
+        resource")."""
+        record.update({name: values.get(name) for name in RESTOCKING_FIELDS})
+        record["restocking_shipment_items"] = [
+            {"id": next(self.ids), "sku_id": item["sku_id"], "merchant_sku_id": item["merchant_sku_id"],
+             "announced_quantity": item["announced_quantity"], "remarks": item.get("remarks"),
+             "total_cost_in_cents": item.get("total_cost_in_cents")}
+            for item in values.get("restocking_shipment_items", [])]
+        return record
+
+
 def seed() -> Store:
     """A shop with a few SKUs, one order (so one shipment), a return and a restocking shipment."""
     store = Store()
@@ -137,6 +161,7 @@ def seed() -> Store:
                                "tracking_code": "1234567", "po_number": None, "supplier_name": None,
                                "status": RESTOCKING_STATUSES[0], "barcode": f"RS.{ident}",
                                "restocking_shipment_items": [{"id": next(store.ids), "sku_id": 101,
+                                                              "merchant_sku_id": "SEED-001",
                                                               "announced_quantity": 10, "remarks": None,
                                                               "total_cost_in_cents": None}]}
     return store
@@ -179,8 +204,9 @@ def sku_values(attrs: Any, *, creating: bool, faults: frozenset[str]) -> dict[st
     return values
 
 
-def order_values(attrs: Any, store: Store, faults: frozenset[str]) -> dict[str, Any]:
-    """An order to create: required fields, line items and an address; every problem in one 422."""
+def order_values(attrs: Any, store: Store, faults: frozenset[str], repeats: bool = False) -> dict[str, Any]:
+    """An order to create: required fields, line items and an address; every problem in one 422.
+    ``repeats``: line items may share a merchant_item_id (for the faults that store such an order)."""
     if not isinstance(attrs, dict):
         raise ApiError(400, "bad request")
     errors = [f"{humanize(n)} can't be blank" for n in ("merchant_order_id", "items", "shipping_address")
@@ -200,8 +226,8 @@ def order_values(attrs: Any, store: Store, faults: frozenset[str]) -> dict[str, 
             quantity = item.get("quantity")
             if quantity is not None and (not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1):
                 errors.append("Items quantity must be greater than 0")
-            if item.get("merchant_item_id") in seen:
-                errors.append("Items merchant item has already been taken")
+            if item.get("merchant_item_id") in seen and not repeats:
+                errors.append(ITEM_TAKEN)
             seen.add(item.get("merchant_item_id"))
     elif items is not None:
         errors.append("Items is invalid")
@@ -219,8 +245,49 @@ def order_values(attrs: Any, store: Store, faults: frozenset[str]) -> dict[str, 
     if taken and "duplicate-order-accepted" not in faults:
         errors.append("Merchant order has already been taken")
     if errors:
-        raise ApiError(422, *errors)
+        raise ApiError(422, *errors, about="orders")
     keep = ("merchant_order_id", "items", "shipping_address", "customer_order_number", "carrier_preference",
             "created_at", "currency", "custom_metadata", "financial_status", "payment_method", "tags",
             "total_price_in_cents", "total_tax_in_cents")
     return {k: attrs[k] for k in keep if k in attrs}
+
+
+def restocking_values(attrs: Any, store: Store) -> dict[str, Any]:
+    """A restocking shipment to create or to replace one with (S5's request body); every problem in one 422.
+    An item names its SKU by sku_id or merchant_sku_id; both are stored."""
+    if not isinstance(attrs, dict):
+        raise ApiError(400, "bad request")
+    errors = [f"{humanize(n)} can't be blank" for n in ("warehouse_id", "estimated_arrival_date", "delivery_option")
+              if _blank(attrs.get(n))]
+    values: dict[str, Any] = {}
+    for name, kind in RESTOCKING_FIELDS.items():
+        value = attrs.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, kind) or isinstance(value, bool):
+            errors.append(f"{humanize(name)} is invalid")
+        elif name == "delivery_option" and value not in DELIVERY_OPTIONS:
+            errors.append("Delivery option is not included in the list")
+        elif name == "estimated_arrival_date" and parse_time(value) is None:
+            errors.append("Estimated arrival date is invalid")
+        else:
+            values[name] = value
+    items = attrs.get("restocking_shipment_items", [])
+    if not isinstance(items, list):
+        errors.append("Restocking shipment items is invalid")
+        items = []
+    values["restocking_shipment_items"] = []
+    for item in items:
+        sku = (store.sku_by_code(item.get("merchant_sku_id")) if item.get("merchant_sku_id")
+               else store.skus.get(item.get("sku_id"))) if isinstance(item, dict) else None
+        quantity = item.get("announced_quantity") if isinstance(item, dict) else None
+        if sku is None:
+            errors.append("Restocking shipment items sku can't be blank")
+        elif not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            errors.append("Restocking shipment items announced quantity must be greater than 0")
+        else:
+            values["restocking_shipment_items"].append(
+                {**item, "sku_id": sku["id"], "merchant_sku_id": sku["merchant_sku_id"]})
+    if errors:
+        raise ApiError(422, *errors, about="restocking_shipments")
+    return values
