@@ -2,10 +2,11 @@
 
 A clause's ``source`` is one or more parts joined by `` ; ``. A quoting part is
 ``<file ref>[ <section>]: "<verbatim passage>"``, the file ref being ``seeds/NNN`` (seeds/NNN_*.txt),
-``providers/<p>.md`` or ``specs/<file>.json`` with an optional JSON pointer (``#/paths/...``) whose value
-holds the passage, or the provider's own documentation page (``https://...``) for a sentence the seeds and
-dossiers lack; such a quote cannot be looked up offline and only its form is checked. "..." in a passage elides text: its fragments must appear in that order. Any other part
-is a note (what the sources do not say). The sources live outside the project (../shared, or the folder
+``providers/<p>.md`` or ``specs/<file>.json`` with an optional JSON pointer (``#/paths/...``) whose
+value holds the passage, or the provider's own documentation page (``https://...``) for a sentence the
+seeds and dossiers lack; such a quote cannot be looked up offline and only its form is checked. "..." in
+a passage elides text: its fragments must appear in that order. Any other part is a note (what the sources
+do not say). The sources live outside the project (../shared, or the folder
 APICONFORM_SOURCES names); without them only the form is checked.
 """
 from __future__ import annotations
