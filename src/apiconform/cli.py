@@ -184,6 +184,11 @@ def _run(args: argparse.Namespace) -> int:
     # Plugin options as --name=value: pytest finds its rootdir and ini file before it knows them, and
     # would take a separate value that is an existing path (a report dir, a CA bundle) for a test path.
     pytest_args = [str(project_root() / c) for c in args.check] or [str(suites_dir() / p) for p in chosen]
+    # The suites' test files share names across providers (test_auth.py): importlib mode, as pyproject.toml
+    # says, also where the root is a wheel's bundled data with no pyproject.toml; pytest's cache then lives
+    # where the command runs, not inside the installed package.
+    pytest_args += ["--import-mode=importlib"] + ([] if (project_root() / "pyproject.toml").is_file() else
+                                                  ["-o", f"cache_dir={Path.cwd() / '.pytest_cache'}"])
     pytest_args += ["-q", f"--mode={args.mode}", f"--report-dir={report_dir}", f"--rootdir={project_root()}",
                     f"--tb={args.tb}"] + (["-rN"] if args.tb == "no" else [])  # the blocks below say it all
     if args.workers not in ("0", 0):

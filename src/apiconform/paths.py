@@ -8,8 +8,9 @@ from pathlib import Path
 def project_root() -> Path:
     """The folder holding ``suites/`` and ``schemas/``.
 
-    ``APICONFORM_ROOT`` wins; then the current directory or one of its parents; then the
-    checkout this package was installed from (``pip install -e .``).
+    ``APICONFORM_ROOT`` wins; then the current directory or one of its parents; then the data a
+    wheel carries (``apiconform/_data``, see setup.py); then the checkout this package was
+    installed from (``pip install -e .``).
     """
     env = os.environ.get("APICONFORM_ROOT")
     if env:
@@ -18,7 +19,8 @@ def project_root() -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "suites").is_dir() and (candidate / "schemas").is_dir():
             return candidate
-    return Path(__file__).resolve().parents[2]
+    bundled = Path(__file__).resolve().parent / "_data"
+    return bundled if (bundled / "suites").is_dir() else Path(__file__).resolve().parents[2]
 
 
 def user_cache_dir() -> Path:
