@@ -57,12 +57,13 @@ def authenticate(request: Request, keys: bearer.Keyring, faults: frozenset[str])
     return key
 
 
-def authorise(key: bearer.ApiKey, method: str, faults: frozenset[str]) -> None:
+def authorise(key: bearer.ApiKey, method: str, segments: list[str], faults: frozenset[str]) -> None:
     """A restricted key may only get members (M3: restricted_api_key)."""
     if key.scope != READ:
         return
     if (method != "GET" and "restricted-key-can-write" not in faults) or (
-            method == "GET" and "restricted-key-cannot-read" in faults):
+            method == "GET" and "restricted-key-cannot-read" in faults) or (
+            method == "GET" and len(segments) == 2 and "restricted-key-cannot-read-one" in faults):
         raise restricted_api_key()
 
 
@@ -71,7 +72,7 @@ async def handle(request: Request, ctx: Ctx, keys: bearer.Keyring) -> Response:
         key = authenticate(request, keys, ctx.faults)
         segments = [s for s in request.url.path.split("/") if s]
         try:
-            authorise(key, request.method, ctx.faults)
+            authorise(key, request.method, segments, ctx.faults)
         except ApiError:
             if "restricted-write-applied" in ctx.faults:  # refuses, but only after doing the write
                 await dispatch(ctx, request.method, segments)

@@ -16,7 +16,9 @@ RESTRICTED_API_KEY = "This API key is restricted to only get members."
 INVALID_API_KEY = "API key is invalid."
 ENDPOINT_MISSING = "The requested endpoint does not exist."
 MEMBER_MISSING = "Member not found."
-MISSING_FIELDS = "The request body is missing one or more required fields: {}."
+MISSING_FIELDS = "The request body is missing one or more required fields: {}."  # M3: "the list of missing fields"
+MISSING_FIELDS_UNNAMED = "The request body is missing one or more required fields."  # M3's message, no list
+NOT_JSON = "The request body is not valid JSON."
 RATE_LIMIT_EXCEEDED = ("Too many requests. Please limit the number of requests per second. Or contact support to "
                        "increase rate limit.")  # the template's rate_limit_exceeded (dossier §4, R2)
 HEADERS = {"Server": "apiconform-sandbox", "Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
