@@ -72,7 +72,8 @@ def test_member_lifecycle_answers_200(sandbox: SandboxHandle) -> None:
         assert _error(c.delete(path)) == (404, "not_found")
         assert _error(c.get("/members/no-such-id")) == (404, "not_found")
         assert _error(c.get("/nothing/here")) == (404, "not_found")
-        assert _error(c.put("/members")) == (404, "not_found")
+        refused = c.put("/members")  # a method Mitwirken has nowhere (sandbox/fallback.py)
+        assert _error(refused) == (405, "method_not_allowed") and refused.headers["allow"] == "DELETE, GET, PATCH, POST"
 
 
 def test_validation_errors(sandbox: SandboxHandle) -> None:

@@ -34,11 +34,8 @@ PENDING = {
     "mstudio.status.404": "spec user-get-api-token, user-get-ssh-key (404 commons.NotFoundError)",  # 15
     "mstudio.error.validation": "spec de.mittwald.v1.commons.ValidationErrorSchema (path: JavaScript property "
                                 "access notation)",  # 16
-    "mitwirken.rate.headers": "seeds/000 Rate limit (headers following every request, per the IETF draft)",  # 18
     "mstudio.rate.headers": "seeds/002 Rate Limiting",  # 18
     "mstudio.auth.https-only": "seeds/002 Base URLs (https://api.mittwald.de/v2/)",  # 19
-    "mitwirken.rate.429": "seeds/000 Rate limit (429 once the rate is exceeded; retry-after)",  # 20
-    "mitwirken.status.404-unknown": "seeds/000 Response codes (404); providers/mitwirken.md §4 (M3 not_found)",  # 21
     "mstudio.page.headers": "spec headers X-Pagination-* of the list operations (providers/mstudio.md §8.2)",  # 23
 }
 

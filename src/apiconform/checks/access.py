@@ -14,9 +14,10 @@ from apiconform.http.client import Api
 def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str, Any], clause: str) -> None:
     """A restricted role's writes are refused as its ``[roles.<credential>]`` says (default: a create, 403).
 
-    Where the role may read (``reads``), a list read as the role must answer 200 first, so a key
-    that is refused everything cannot pass. An update or delete goes to a record the target's own
-    credentials created, and their read-back afterwards must show it untouched.
+    Where the role may read (``reads``), a list and a single record read as the role must answer 200, the
+    record as the target's own credentials read it, so a key refused any read cannot pass. An update or
+    delete goes to a record the target's own credentials created; their read-back afterwards must equal a
+    read taken before the refusals (not the create's answer, whose differences are the create's clause).
     """
     api.verifies(clause)
     who = as_credential(api, credential)
@@ -34,22 +35,33 @@ def role_cannot_write(api: Api, res_name: str, credential: str, attrs: dict[str,
             discard(api, res, stray)
         expect_error(api.contract, ex, **refused, what=f"create {res_name} as {credential}")
     others = [m for m in ("PATCH", "DELETE") if m in role["writes"]]
-    if others:
-        with created(api, res, attrs) as (ident, before):
-            path, change = f"{res.path}/{ident}", _change(api, res, attrs)
-            # Readable before the refusals, so that a record missing after them was removed by one.
-            expect_status(api.get(path), 200, api.contract.writes["read_clause"], f"GET {res_name} {ident}")
-            for method in others:
-                ex = api.request(method, path, body=res.wrap(change) if method == "PATCH" else None, **who)
-                expect_error(api.contract, ex, **refused, what=f"{method} {res_name} as {credential}")
-                read = api.get(path)
-                expect(read.status != api.contract.writes.get("missing_status", 404), clause,
-                       f"a refused {method} as {credential} removed {res_name} {ident}", read, expected=200,
-                       actual=read.status)
-                expect_status(read, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after {method}")
-                after = expect_resource(api.contract, read, res, api.contract.schema_clause)
-                expect(after == before, clause, f"a refused {method} as {credential} changed {res_name} {ident}",
-                       read, expected=before, actual=after)
+    if not (others or role["reads"]):
+        return
+    with created(api, res, attrs) as (ident, _):
+        path, read_clause = f"{res.path}/{ident}", api.contract.writes["read_clause"]
+        # Read before the refusals, so that a record missing or changed after them was changed by one.
+        first = api.get(path)
+        expect_status(first, 200, read_clause, f"GET {res_name} {ident}")
+        before = expect_resource(api.contract, first, res, api.contract.schema_clause)
+        if role["reads"]:
+            ex = api.get(path, invariants=False, **who)
+            expect_status(ex, 200, clause, f"GET {res_name} {ident} as {credential}")
+            api.check(ex)
+            seen = expect_resource(api.contract, ex, res, api.contract.schema_clause)
+            expect(seen == before, clause, f"{res_name} {ident} read as {credential} differs", ex,
+                   expected=before, actual=seen)
+        change = res.wrap(_change(api, res, attrs)) if "PATCH" in others else None
+        for method in others:
+            ex = api.request(method, path, body=change if method == "PATCH" else None, **who)
+            expect_error(api.contract, ex, **refused, what=f"{method} {res_name} as {credential}")
+            read = api.get(path)
+            expect(read.status != api.contract.writes.get("missing_status", 404), clause,
+                   f"a refused {method} as {credential} removed {res_name} {ident}", read, expected=200,
+                   actual=read.status)
+            expect_status(read, 200, read_clause, f"GET {res_name} {ident} after {method}")
+            after = expect_resource(api.contract, read, res, api.contract.schema_clause)
+            expect(after == before, clause, f"a refused {method} as {credential} changed {res_name} {ident}",
+                   read, expected=before, actual=after)
 
 
 def _change(api: Api, res: Resource, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -89,17 +101,19 @@ def unknown_is_404(api: Api, res_name: str, clause: str) -> None:
 
 
 def unknown_endpoint_is_404(api: Api, clause: str) -> None:
-    """A path that is no endpoint of the API gets the missing status (and error type)."""
+    """A path that is no endpoint of the API gets the missing status (and error type: ``endpoint_error``,
+    else ``missing_error``)."""
     api.verifies(clause)
     writes = api.contract.writes
     ex = api.get("apiconform-no-such-endpoint")
-    expect_error(api.contract, ex, writes.get("missing_status", 404), writes.get("missing_error", ""), clause,
+    error = writes.get("endpoint_error", writes.get("missing_error", ""))
+    expect_error(api.contract, ex, writes.get("missing_status", 404), error, clause,
                  "an unknown endpoint")
 
 
 def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> None:
-    """A body that does not parse gets 400; where ``[writes] malformed_body`` gives the refusal's exact body
-    (Hive's ``["bad request"]``), that body and no other."""
+    """A body that does not parse gets 400, of the type ``[writes] malformed_error`` names (if any); where
+    ``[writes] malformed_body`` gives the refusal's exact body (Hive's ``["bad request"]``), that body and no other."""
     api.verifies(clause)
     res = resource(api, res_name)
     raw = f'{{"{res.root}": {{"name": ' if fmt == "json" else f"<{res.root}><name>unclosed</{res.root}"
@@ -107,7 +121,7 @@ def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> Non
     stray = created_id(ex, res)
     if stray is not None:
         discard(api, res, stray)
-    expect_status(ex, 400, clause, f"malformed {fmt} body")
+    expect_error(api.contract, ex, 400, api.contract.writes.get("malformed_error", ""), clause, f"malformed {fmt} body")
     body = api.contract.writes.get("malformed_body")
     if body is not None:
         got = body_data(ex, clause)

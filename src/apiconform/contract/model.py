@@ -37,8 +37,8 @@ CONTRACT_KEYS: dict[str, Any] = {
     "conditional": {"style", "clause", "request_header", "not_modified", "weak"},
     "writes": {"create_status", "update_status", "delete_status", "locked_status", "missing_status",
                "content_type_required_status", "location", "update_body", "delete_body", "missing_error",
-               "malformed_body",
-               "create_clause", "read_clause", "update_clause", "missing_clause"},
+               "malformed_body", "create_clause", "read_clause", "update_clause", "missing_clause", "malformed_error",
+               "endpoint_error"},
     "lists": {"items", "more", "marker", "meta"},
     "roles": ({"writes", "status", "error", "reads"},),
     "resources": ({"path", "schema", "root", "create_schema", "update_schema", "singleton", "read_only",
@@ -145,7 +145,7 @@ class InvalidPayload:
     error: str = ""  # the error type a refusal names, where the contract has typed errors
     constraint_clause: str = ""  # that the constraint exists at all: a target that accepts the payload breaks it
     action: str = "create"  # create (POST) or update (PATCH of a sample record)
-    message: str = ""  # a message the refusal lists (in [errors] messages_field), e.g. "Name can't be blank"
+    message: str = ""  # in [errors] messages_field: an entry of its list ("Name can't be blank"), or part of its text
 
     @property
     def accepted_clause(self) -> str:

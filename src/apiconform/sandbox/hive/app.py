@@ -13,10 +13,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
 
 from apiconform.sandbox import bearer
 from apiconform.sandbox.endpoint import endpoint
+from apiconform.sandbox.fallback import CatchAll
 from apiconform.sandbox.hive import store as st
 from apiconform.sandbox.hive.errors import (
     AUTHENTICATION_REQUIRED,
@@ -70,7 +70,9 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     limited = RateLimitConfig(limit=RATE_LIMIT, window=RATE_WINDOW, style="used", fractional_retry_after=True,
                               scale=rate_scale, faults=faults,
                               error=lambda _left: error_response(ApiError(429, TOO_MANY_REQUESTS), faults))
-    app = Starlette(routes=[Mount("/", app=endpoint(handle, log))],
+    route = CatchAll(endpoint(handle, log), ("GET", "POST", "PUT", "PATCH", "DELETE"),
+                      lambda _request: error_response(ApiError(405, "method not allowed"), faults))
+    app = Starlette(routes=[route],
                     middleware=[Middleware(RateLimitMiddleware, config=limited)])
     app.state.isolated = [store]  # what a check can change: restored per check under --isolate-checks
     return app, {"HIVE_API_KEY": token.value, "HIVE_WEBHOOK_TRIGGER": "1"}

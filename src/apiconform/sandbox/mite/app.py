@@ -1,8 +1,8 @@
 """The mite sandbox as one Starlette app: a single catch-all that does its own dispatch.
 
 One catch-all (instead of Starlette routes) keeps every status under our control: mite
-answers 406 for a wrong suffix, 404 (never 405) for an unsupported method, and its error
-bodies in the request's format.
+answers 406 for a wrong suffix, 404 for a method it has but not on that path (405, from the
+shared fallback, only for a method it has nowhere), and its error bodies in the request's format.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import logging
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
 
 from apiconform.sandbox.endpoint import endpoint
+from apiconform.sandbox.fallback import CatchAll
 from apiconform.sandbox.mite import render, state
 from apiconform.sandbox.mite.auth import authenticate
 from apiconform.sandbox.mite.errors import FORMAT_UNSUPPORTED, ApiError, uri_missing
@@ -47,6 +47,13 @@ def _response_format(request: Request, suffix: str, faults: frozenset[str]) -> s
     if suffix == "xml" and "application/json" in accept and "application/xml" not in accept:
         return "json"
     return suffix
+
+
+def method_not_allowed(request: Request, faults: frozenset[str]) -> Response:
+    """A method mite has nowhere: 405, in the format the suffix asks for (JSON without one)."""
+    _, suffix = _split(request.url.path)
+    return render.error_response(suffix if suffix in FORMATS else "json", 405,
+                                 f"The HTTP method {request.method} is not supported.", faults)
 
 
 async def handle(request: Request, store: Store, faults: frozenset[str], base_url: str) -> Response:
@@ -87,8 +94,9 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     """
     faults = FaultSet(faults)
     store = state.seed()
-    app = Starlette(routes=[Mount("/", app=endpoint(lambda request: handle(request, store, faults, app.state.base_url),
-                                                    log))])
+    served = endpoint(lambda request: handle(request, store, faults, app.state.base_url), log)
+    app = Starlette(routes=[CatchAll(served, ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"),
+                                     lambda request: method_not_allowed(request, faults))])
     app.state.base_url = "https://127.0.0.1"
     app.state.isolated = [store]  # what a check can change: restored per check under --isolate-checks
     return app, _credential_env(store)

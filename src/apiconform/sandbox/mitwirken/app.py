@@ -15,15 +15,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
 
 from apiconform.sandbox import bearer
 from apiconform.sandbox.endpoint import endpoint
+from apiconform.sandbox.fallback import CatchAll
 from apiconform.sandbox.mitwirken import members
 from apiconform.sandbox.mitwirken.errors import (
     ApiError,
     error_response,
     invalid_api_key,
+    method_not_allowed,
     missing_api_key,
     rate_limit_exceeded,
     restricted_api_key,
@@ -34,6 +35,7 @@ from apiconform.sandbox.reach import FaultSet
 
 KEY_PREFIX = "mit_"
 READ = "read"
+METHODS = ("GET", "POST", "PATCH", "DELETE")
 RATE_LIMIT, RATE_WINDOW = 2, 1.0  # requests per window (seconds), per key
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,13 @@ def authenticate(request: Request, keys: bearer.Keyring, faults: frozenset[str])
     return key
 
 
-def authorise(key: bearer.ApiKey, method: str, faults: frozenset[str]) -> None:
+def authorise(key: bearer.ApiKey, method: str, segments: list[str], faults: frozenset[str]) -> None:
     """A restricted key may only get members (M3: restricted_api_key)."""
     if key.scope != READ:
         return
     if (method != "GET" and "restricted-key-can-write" not in faults) or (
-            method == "GET" and "restricted-key-cannot-read" in faults):
+            method == "GET" and "restricted-key-cannot-read" in faults) or (
+            method == "GET" and len(segments) == 2 and "restricted-key-cannot-read-one" in faults):
         raise restricted_api_key()
 
 
@@ -71,7 +74,7 @@ async def handle(request: Request, ctx: Ctx, keys: bearer.Keyring) -> Response:
         key = authenticate(request, keys, ctx.faults)
         segments = [s for s in request.url.path.split("/") if s]
         try:
-            authorise(key, request.method, ctx.faults)
+            authorise(key, request.method, segments, ctx.faults)
         except ApiError:
             if "restricted-write-applied" in ctx.faults:  # refuses, but only after doing the write
                 await dispatch(ctx, request.method, segments)
@@ -95,7 +98,8 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
     limited = RateLimitConfig(limit=RATE_LIMIT, window=RATE_WINDOW, scale=rate_scale, faults=faults,
                               error=lambda _retry_after: error_response(rate_limit_exceeded(), faults))
     served = endpoint(lambda request: handle(request, Ctx(request, store, faults), keys), log)
-    app = Starlette(routes=[Mount("/", app=served)], middleware=[Middleware(RateLimitMiddleware, config=limited)])
+    route = CatchAll(served, METHODS, lambda _request: error_response(method_not_allowed(), faults))
+    app = Starlette(routes=[route], middleware=[Middleware(RateLimitMiddleware, config=limited)])
     app.state.base_url = "https://127.0.0.1"
     app.state.isolated = [store]  # what a check can change: restored per check under --isolate-checks
     return app, {"MITWIRKEN_API_KEY": full.value, "MITWIRKEN_RESTRICTED_API_KEY": restricted.value,

@@ -15,8 +15,11 @@ MISSING_API_KEY = "Missing API key in the authorization header."
 RESTRICTED_API_KEY = "This API key is restricted to only get members."
 INVALID_API_KEY = "API key is invalid."
 ENDPOINT_MISSING = "The requested endpoint does not exist."
+METHOD_NOT_ALLOWED = "Method is not allowed for the requested path."  # the template's 405 (dossier open question 4)
 MEMBER_MISSING = "Member not found."
-MISSING_FIELDS = "The request body is missing one or more required fields: {}."
+MISSING_FIELDS = "The request body is missing one or more required fields: {}."  # M3: "the list of missing fields"
+MISSING_FIELDS_UNNAMED = "The request body is missing one or more required fields."  # M3's message, no list
+NOT_JSON = "The request body is not valid JSON."
 RATE_LIMIT_EXCEEDED = ("Too many requests. Please limit the number of requests per second. Or contact support to "
                        "increase rate limit.")  # the template's rate_limit_exceeded (dossier §4, R2)
 HEADERS = {"Server": "apiconform-sandbox", "Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
@@ -46,6 +49,10 @@ def restricted_api_key() -> ApiError:
 
 def endpoint_missing() -> ApiError:
     return ApiError(404, "not_found", ENDPOINT_MISSING)
+
+
+def method_not_allowed() -> ApiError:
+    return ApiError(405, "method_not_allowed", METHOD_NOT_ALLOWED)
 
 
 def rate_limit_exceeded() -> ApiError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -13,7 +13,9 @@ from starlette.responses import Response
 from apiconform.sandbox import cursor
 from apiconform.sandbox.mitwirken import members
 from apiconform.sandbox.mitwirken.errors import (
+    ENDPOINT_MISSING,
     MEMBER_MISSING,
+    NOT_JSON,
     ApiError,
     empty_response,
     endpoint_missing,
@@ -48,6 +50,8 @@ async def dispatch(ctx: Ctx, method: str, segments: list[str]) -> Response:
             return await _update(ctx, rest[0])
         if len(rest) == 1 and method == "DELETE":
             return _destroy(ctx, rest[0])
+    if ctx.has("unknown-endpoint-400"):
+        raise invalid(ENDPOINT_MISSING)
     raise endpoint_missing()
 
 
@@ -67,7 +71,9 @@ async def _body(ctx: Ctx) -> Any:
     try:
         return json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise invalid("The request body is not valid JSON.") from None
+        if ctx.has("malformed-body-named-invalid-json"):
+            raise ApiError(400, "invalid_json", NOT_JSON) from None
+        raise invalid(NOT_JSON) from None
 
 
 def _member(ctx: Ctx, record: Record) -> Response:
@@ -94,7 +100,10 @@ def _show(ctx: Ctx, ident: str) -> Response:
 
 async def _create(ctx: Ctx) -> Response:
     values = members.validate(await _body(ctx), creating=True, faults=ctx.faults)
-    return _member(ctx, ctx.store.add(values, datetime.now(UTC)))
+    record = ctx.store.add(values, datetime.now(UTC))
+    if ctx.has("create-answer-not-stored"):  # the answer's created_at is not the stored one
+        return _member(ctx, {**record, "created_at": members.timestamp(datetime.now(UTC) - timedelta(seconds=1))})
+    return _member(ctx, record)
 
 
 async def _update(ctx: Ctx, ident: str) -> Response:

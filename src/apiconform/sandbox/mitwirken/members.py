@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apiconform.sandbox.mitwirken.errors import MISSING_FIELDS, ApiError, invalid
+from apiconform.sandbox.mitwirken.errors import MISSING_FIELDS, MISSING_FIELDS_UNNAMED, ApiError, invalid
 
 Record = dict[str, Any]
 NAME_MAX = 100
@@ -76,9 +76,11 @@ def validate(attrs: Any, *, creating: bool, faults: frozenset[str]) -> dict[str,
         raise invalid("The request body must be a JSON object.")
     missing = [name for name in ("email",) if creating and name not in attrs]
     if missing:
+        listed = MISSING_FIELDS.format(", ".join(missing))
         if "missing-field-400" in faults:
-            raise invalid(MISSING_FIELDS.format(", ".join(missing)))
-        raise ApiError(422, "missing_required_field", MISSING_FIELDS.format(", ".join(missing)))
+            raise invalid(listed)
+        raise ApiError(422, "missing_required_field",
+                       MISSING_FIELDS_UNNAMED if "missing-field-unnamed" in faults else listed)
     values = {}
     for name, problem in (("email", _email), ("first_name", _name), ("last_name", _name),
                           ("unsubscribed", _flag)):

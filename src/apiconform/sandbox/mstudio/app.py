@@ -21,11 +21,11 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
 from starlette.types import Scope
 
 from apiconform.sandbox.endpoint import endpoint
 from apiconform.sandbox.events import ConsistencyMiddleware, Events
+from apiconform.sandbox.fallback import CatchAll
 from apiconform.sandbox.mstudio import store as st
 from apiconform.sandbox.mstudio.errors import ApiError, error_response, forbidden, json_response, unauthorized
 from apiconform.sandbox.mstudio.handlers import Ctx, dispatch
@@ -111,7 +111,9 @@ def create_app(faults: frozenset[str], rate_scale: float = 1.0) -> tuple[Starlet
         names={"limit": "X-RateLimit-Limit", "remaining": "X-RateLimit-Remaining", "reset": "X-RateLimit-Reset",
                "retry_after": "Retry-After", "exempt": "X-RateLimit-Exempt"},
         key=_token_key, exempt=None if "exempt-unmarked" in faults else (lambda scope: scope["path"] == EXEMPT))
-    app = Starlette(routes=[Mount("/", app=endpoint(handle, log))],
+    route = CatchAll(endpoint(handle, log), ("GET", "POST", "PUT", "PATCH", "DELETE"),
+                      lambda _request: error_response(ApiError(405, "MethodNotAllowed", "method not allowed"), faults))
+    app = Starlette(routes=[route],
                     middleware=[Middleware(RateLimitMiddleware, config=limited),
                                 Middleware(ConsistencyMiddleware, events=events, timed_out=timed_out)])
     app.state.base_url = "https://127.0.0.1"
