@@ -74,19 +74,29 @@ def walk_page(api: Api) -> None:
 
 
 def skip_wins(api: Api) -> None:
-    """``skip`` and ``page`` pointing at different pages: the answer is the page ``skip`` alone gives."""
+    """``skip`` and ``page`` pointing at different pages: the answer is the page ``skip`` alone gives.
+
+    Two requests, each beside its ``skip`` alone: ``skip = limit, page = 3`` tells "skip wins" from page winning
+    (counted from 0 or from 1), from ``skip + page*limit`` (either count) and from both ignored; ``skip =
+    2*limit, page = 1`` from ``min(skip, page*limit)``, which the first cannot (the list holds more than two pages,
+    so both skip pages have items). ``page=0`` would add nothing under any of these formulas.
+    """
     p = _table(api)
     clause = _clause(api, "skip_wins")
     api.verifies(clause)
-    _everything(api)
     size = p["page_size"]
-    alone = {p["limit"]: size, p["skip"]: size}
-    want = [i.get("id") for i in _items(api, api.get(p["list"], params=alone), clause, f"GET {p['list']} {alone}")]
-    params = {**alone, p["page"]: p.get("first_page", 0)}
-    ex = api.get(p["list"], params=params)
-    page = _items(api, ex, clause, f"GET {p['list']} {params}")
-    expect([i.get("id") for i in page] == want, clause, f"with {params} the page is not the one skip alone gives",
-           ex, expected=want, actual=[i.get("id") for i in page])
+    everything = _everything(api)
+    expect(len(everything) > 2 * size, clause, f"{p['list']} holds {len(everything)} items, too few for skip "
+           f"{2 * size} to point at a page of items", actual=len(everything))
+    first = p.get("first_page", 0)
+    for skip, page in ((size, first + 3), (2 * size, first + 1)):
+        alone = {p["limit"]: size, p["skip"]: skip}
+        want = [i.get("id") for i in _items(api, api.get(p["list"], params=alone), clause, f"GET {p['list']} {alone}")]
+        params = {**alone, p["page"]: page}
+        ex = api.get(p["list"], params=params)
+        got = [i.get("id") for i in _items(api, ex, clause, f"GET {p['list']} {params}")]
+        expect(got == want, clause, f"with {params} the page is not the one skip alone gives", ex, expected=want,
+               actual=got)
 
 
 def headers_agree(api: Api, paths: list[str]) -> None:
