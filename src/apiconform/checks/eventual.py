@@ -186,7 +186,8 @@ def valid_edits(api: Api, res_name: str, n: int, clause: str) -> None:
         for attrs in attempts:
             payloads.still_valid(api, attrs, schema)
             event = edit(api, res, ident, attrs, clause)
-            _holds(api, res, read(api, res, ident, event, clause), attrs, clause, f"{res_name} after the edit")
+            consistency.shows_write(api, f"{res.path}/{ident}", read(api, res, ident, event, clause), attrs, clause,
+                                    res.item_key, same)
         payloads.all_sent(api, len(attempts), n)
 
 

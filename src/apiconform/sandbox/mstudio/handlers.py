@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -73,6 +74,8 @@ def _visible(ctx: Ctx, record: st.Record, what: str) -> st.Record:
         status = ctx.events.lag_status(404)
         raise ApiError(status, {400: "ValidationError", 403: "Forbidden"}.get(status, "NotFound"),
                        f"{what} not found", [] if status == 400 else None)
+    if "before" in record and time.monotonic() < record["stale_until"]:  # consistency-wait-stale only
+        return record["before"]
     return record
 
 
@@ -102,6 +105,9 @@ async def _edit(ctx: Ctx, record: st.Record, schema: str, field: str, ignored: s
     """PUT of both editable resources: ``field`` and an optional expiresAt from the validated body (unless the
     fault ``ignored`` drops the edit); the read models lag behind an edit too."""
     data = await _body(ctx, schema)
+    stale_until = ctx.events.stale_until()
+    if stale_until is not None:
+        record["before"], record["stale_until"] = {k: v for k, v in record.items() if k != "before"}, stale_until
     if not ctx.has(ignored):
         record[field] = data[field]
         if "expiresAt" in data:

@@ -64,11 +64,11 @@ class Store:
 
 
 def token_view(record: Record) -> Record:
-    return {k: v for k, v in record.items() if k not in ("secret", "event", "revoked")}
+    return {k: v for k, v in record.items() if k not in ("secret", "event", "revoked", "before", "stale_until")}
 
 
 def ssh_view(record: Record) -> Record:
-    return {k: v for k, v in record.items() if k != "event"}
+    return {k: v for k, v in record.items() if k not in ("event", "before", "stale_until")}
 
 
 def seed() -> Store:
