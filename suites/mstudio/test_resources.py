@@ -42,9 +42,8 @@ def test_listed_projects_read_back(api):
     ex = api.get("v2/projects")
     expect_status(ex, 200, clause, "GET v2/projects")
     projects = body_data(ex, clause)
-    expect(isinstance(projects, list) and len(projects) >= 3, clause, "fewer than three projects to read", ex,
-           actual=ex.text[:200])
-    for listed in projects[:3]:
+    expect(isinstance(projects, list) and len(projects) > 0, clause, "no project to read", ex, actual=ex.text[:200])
+    for listed in projects:  # every one: a target whose later items do not read back fails too
         one = api.get(f"v2/projects/{listed['id']}")
         expect_status(one, 200, clause, f"GET v2/projects/{listed['id']}")
         got = body_data(one, clause)

@@ -38,6 +38,7 @@ FAULTS: list[Fault] = [
     Fault("ssh-edit-ignored", "mstudio.ssh.crud", "PUT ssh-keys/{id} answers 204 and keeps the old comment."),
     Fault("session-user-mismatch", "mstudio.user.self", "The session status names another user than GET users/self."),
     Fault("project-get-403", "mstudio.project.read", "A listed project answers 403 on GET projects/{id}."),
+    Fault("project-get-403-beyond-third", "mstudio.project.read", "The fourth and later projects of the list answer 403 on GET projects/{id}."),
     Fault("unknown-id-400", "mstudio.status.404", "An unknown token or SSH key id answers 400 ValidationErrors instead of 404."),
     Fault("unknown-id-500", "mstudio.status.allowed", "An unknown SSH key id answers 500."),
     Fault("invalid-answers-403", "mstudio.status.400-validation", "An invalid body answers 403 Forbidden instead of 400 ValidationErrors."),

@@ -235,8 +235,9 @@ def list_projects(ctx: Ctx) -> Response:
 
 
 def get_project(ctx: Ctx, ident: str) -> Response:
-    found = next((p for p in ctx.store.projects if p["id"] == ident), None)
-    if found is None or ctx.has("project-get-403"):
+    at = next((i for i, p in enumerate(ctx.store.projects) if p["id"] == ident), None)
+    found = None if at is None else ctx.store.projects[at]
+    if found is None or ctx.has("project-get-403") or (at >= 3 and ctx.has("project-get-403-beyond-third")):
         raise forbidden("permission denied for this project")  # the spec declares 403, no 404 (§10.4)
     return json_response(st.project_view(found), ctx.faults)
 
