@@ -44,7 +44,7 @@ FAULTS: list[Fault] = [
     Fault("unknown-id-400", "mstudio.status.404", "An unknown token or SSH key id answers 400 ValidationErrors instead of 404."),
     Fault("unknown-id-500", "mstudio.status.allowed", "An unknown SSH key id answers 500."),
     Fault("invalid-answers-403", "mstudio.status.400-validation", "An invalid body answers 403 Forbidden instead of 400 ValidationErrors."),
-    Fault("validation-path-empty", "mstudio.error.validation", "ValidationErrors entries carry an empty path."),
+    Fault("validation-path-empty", "mstudio.error.validation", "ValidationErrors entries carry an empty path and no context."),
     Fault("error-body-untyped", "mstudio.error.body", "Error bodies (all but the 429's) are {\"error\": message}, without type."),
     Fault("json-content-type-text", "mstudio.format.json", "JSON answers say Content-Type text/plain."),
     Fault("token-roles-string", "mstudio.spec.responses", "API tokens are listed and read with roles as one comma-separated string."),

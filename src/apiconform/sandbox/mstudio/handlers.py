@@ -2,7 +2,8 @@
 
 Writes validate their body against the request schema extracted from the official document
 (schemas/mstudio/*.create.json, *.update.json) and refuse with 400 commons.ValidationErrors, one
-entry per problem with the JS property path the spec describes (".roles") and the keyword as type.
+entry per problem with the JS property path the spec describes (".roles"; for a missing property its object's
+path and context.missingProperty, as ajv names it) and the keyword as type.
 """
 from __future__ import annotations
 
@@ -81,9 +82,10 @@ async def _body(ctx: Ctx, schema: str) -> dict[str, Any]:
         problems = []
         for err in found:
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
-            if err.validator == "required":
-                path += "." + str(err.message.split("'")[1])
-            problems.append({"message": err.message, "path": path, "type": str(err.validator)})
+            problem = {"message": err.message, "path": path, "type": str(err.validator)}
+            if err.validator == "required":  # the spec's form: the object's path, the property in the context
+                problem["context"] = {"missingProperty": str(err.message.split("'")[1])}
+            problems.append(problem)
         raise invalid(problems)
     return data
 
