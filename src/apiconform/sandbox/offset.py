@@ -29,7 +29,7 @@ FAULTS: dict[str, tuple[str, str]] = {
     PAGE_WINS: ("skip_wins", "with both skip and page, page is used"),
     TOTAL_OFF_BY_ONE: ("headers", "X-Pagination-TotalCount is one more than the items"),
     PAGE_IGNORED: ("page", "page is ignored: every page is the first"),
-    HEADERS_MISSING: ("headers", "lists carry no X-Pagination-* header"),
+    HEADERS_MISSING: ("headers_present", "lists carry no X-Pagination-* header"),
     SKIP_OVERLAP: ("walk", "skip starts one item early, so consecutive pages overlap"),
     PAGE_HEADER_ONE_BASED: ("page", "X-Pagination-Page counts from 1 while the page parameter counts from 0"),
     SKIP_PLUS_PAGE: ("skip_wins", "with both skip and page, the page starts at skip + page*limit"),

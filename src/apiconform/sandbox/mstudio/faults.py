@@ -13,7 +13,7 @@ EVENT_CLAUSES = {"etag": "mstudio.consistency.etag", "no_etag_on_get": "mstudio.
                  "read_your_write": "mstudio.consistency.read-your-write", "timeout": "mstudio.consistency.412",
                  "lag": "mstudio.consistency.lag", "lag_status": "mstudio.consistency.lag-status"}
 PAGE_CLAUSES = {"walk": "mstudio.page.walk", "page": "mstudio.page.page", "skip_wins": "mstudio.page.skip-wins",
-                "headers": "mstudio.page.headers"}
+                "headers": "mstudio.page.headers", "headers_present": "mstudio.page.headers-present"}
 
 
 def _sentence(what: str) -> str:
@@ -42,6 +42,7 @@ FAULTS: list[Fault] = [
     Fault("projects-desc-ignored", "mstudio.page.order", "order=desc is ignored: the project list is always ascending."),
     Fault("project-get-403-beyond-third", "mstudio.project.read", "The fourth and later projects of the list answer 403 on GET projects/{id}."),
     Fault("unknown-id-400", "mstudio.status.404", "An unknown token or SSH key id answers 400 ValidationErrors instead of 404."),
+    Fault("unknown-id-untyped", "mstudio.status.404-type", "An unknown token or SSH key id answers 404 of type ResourceNotFound, not NotFound."),
     Fault("unknown-id-500", "mstudio.status.allowed", "An unknown SSH key id answers 500."),
     Fault("invalid-answers-403", "mstudio.status.400-validation", "An invalid body answers 403 Forbidden instead of 400 ValidationErrors."),
     Fault("validation-path-empty", "mstudio.error.validation", "ValidationErrors entries carry an empty path and no context."),

@@ -119,6 +119,8 @@ def _record(ctx: Ctx, records: dict[str, st.Record], ident: str, kind: str, noun
             raise invalid([{"message": f"no such {noun}", "path": f".{id_field}", "type": "notFound"}])
         if may_crash and ctx.has("unknown-id-500"):
             raise ApiError(500, "InternalServerError", "Something went wrong")
+        if ctx.has("unknown-id-untyped"):
+            raise ApiError(404, "ResourceNotFound", f"{kind} not found")
         raise not_found(kind)
     return _visible(ctx, record, kind)
 
