@@ -9,6 +9,8 @@ from apiconform.sandbox.server import PLAIN_HTTP_FAULT
 # The shared blocks' faults, by the check each breaks.
 RATE_CLAUSES = {"headers": "mstudio.rate.headers", "limit": "mstudio.rate.limit", "remaining": "mstudio.rate.remaining",
                 "reset": "mstudio.rate.reset", "exceeded": "mstudio.rate.429", "retry": "mstudio.rate.retry"}
+# mStudio names the values' form apart from the headers' presence (mstudio.rate.values, assumed).
+RATE_FLAG_CLAUSES = {ratelimit.HEADERS_GARBLED: "mstudio.rate.values"}
 EVENT_CLAUSES = {"etag": "mstudio.consistency.etag", "no_etag_on_get": "mstudio.consistency.no-etag-on-get",
                  "read_your_write": "mstudio.consistency.read-your-write", "timeout": "mstudio.consistency.412",
                  "lag": "mstudio.consistency.lag", "lag_status": "mstudio.consistency.lag-status"}
@@ -57,7 +59,8 @@ FAULTS: list[Fault] = [
     Fault("ratelimit-429-untyped", "mstudio.rate.429", "The 429 body's type is TooManyRequests, not RateLimitError."),
     Fault("ratelimit-429-empty", "mstudio.rate.429", "The 429 body is {} (valid for the spec's RateLimitError, whose fields are optional)."),
     Fault("exempt-unmarked", "mstudio.rate.exempt", "The session-status route is rate limited like the others and not marked exempt."),
-    *[Fault(flag, RATE_CLAUSES[check], _sentence(what)) for flag, (check, what) in ratelimit.FAULTS.items()],
+    *[Fault(flag, RATE_FLAG_CLAUSES.get(flag, RATE_CLAUSES[check]), _sentence(what))
+      for flag, (check, what) in ratelimit.FAULTS.items()],
     *[Fault(flag, EVENT_CLAUSES[check], _sentence(what)) for flag, (check, what) in events.FAULTS.items()],
     *[Fault(flag, PAGE_CLAUSES[check], _sentence(what)) for flag, (check, what) in offset.FAULTS.items()],
 ]
