@@ -72,15 +72,14 @@ def no_event_on_reads(api: Api, paths: list[str]) -> None:
                expected=f"no {name}", actual=ex.headers.get(name))
 
 
-def read_your_write(api: Api, path: str, event: str, sent: dict[str, Any], write_clause: str,
-                    item_key: str | None = None) -> None:
+def read_your_write(api: Api, path: str, event: str, sent: dict[str, Any], write_clause: str) -> None:
     """A record just edited (``event``, with ``sent``) reads back with 200 and what was sent when the read waits
     for the event. ``write_clause`` promises the edit applies; :func:`shows_write` tells the two apart."""
     c = clause(api, "read_your_write")
     api.verifies(c, clause(api, "etag"))
     ex = read_after(api, path, event)
     expect_status(ex, 200, c, f"GET {path} waiting for event {event}")
-    shows_write(api, path, _record(ex, c, item_key), sent, write_clause, item_key)
+    shows_write(api, path, _record(ex, c, None), sent, write_clause)
 
 
 def _record(ex: Exchange, c: str, item_key: str | None) -> Any:
@@ -145,8 +144,7 @@ def unreached_event_412(api: Api, path: str, event: str) -> None:
                "is waited for", ex, expected=f">= {wait:g} s", actual=f"{took:.2f} s")
 
 
-def lagging_read(api: Api, path: str, event: str, sent: dict[str, Any], write_clause: str,
-                 item_key: str | None = None) -> None:
+def lagging_read(api: Api, path: str, event: str, sent: dict[str, Any], write_clause: str) -> None:
     """A read right after a mutation, without the wait header: 200, or a documented lag status; then a read that
     waits for ``event`` shows the write (``sent``, :func:`shows_write`).
 
@@ -165,4 +163,4 @@ def lagging_read(api: Api, path: str, event: str, sent: dict[str, Any], write_cl
     c = clause(api, "read_your_write")
     settled = read_after(api, path, event)
     expect_status(settled, 200, c, f"GET {path} with {event}")
-    shows_write(api, path, _record(settled, c, item_key), sent, write_clause, item_key)
+    shows_write(api, path, _record(settled, c, None), sent, write_clause)
