@@ -83,7 +83,8 @@ def test_validation_errors_name_the_field(sandbox: SandboxHandle) -> None:
         assert _error(answer) == (400, "ValidationError")
         assert [(e["path"], e["type"]) for e in answer.json()["validationErrors"]] == [(".roles", "uniqueItems")]
         missing = c.post("/v2/users/self/ssh-keys", json={}).json()["validationErrors"]
-        assert [(e["path"], e["type"]) for e in missing] == [(".publicKey", "required")]
+        assert [(e["path"], e["type"], e.get("context")) for e in missing] == \
+            [("", "required", {"missingProperty": "publicKey"})]  # the spec's form: the object, the property
 
 
 def test_offset_pages_and_headers(sandbox: SandboxHandle) -> None:

@@ -26,18 +26,6 @@ from apiconform.paths import contract_path, project_root, providers
 QUOTE = re.compile(r'^(?P<file>seeds/\d{3}|providers/[\w-]+\.md|specs/[\w.-]+\.json|https://\S+)(?P<pointer>#/\S*)?'
                    r'(?: [^:"]+)?: "(?P<passage>.+)"$')
 ELISION = re.compile(r"\s*(?:\.\.\.|…)\s*")
-#: Clauses issue 16 (items 15-23) gives to other branches, each with the unquoted source it has here. A clause
-#: is excused only while its source is still exactly that: once another branch rewrites it, a documented
-#: clause must quote like any other, and a quote it carries is always checked. The lead drops the entries
-#: those branches settled after the merge.
-PENDING = {
-    "mstudio.status.404": "spec user-get-api-token, user-get-ssh-key (404 commons.NotFoundError)",  # 15
-    "mstudio.error.validation": "spec de.mittwald.v1.commons.ValidationErrorSchema (path: JavaScript property "
-                                "access notation)",  # 16
-    "mstudio.rate.headers": "seeds/002 Rate Limiting",  # 18
-    "mstudio.auth.https-only": "seeds/002 Base URLs (https://api.mittwald.de/v2/)",  # 19
-    "mstudio.page.headers": "spec headers X-Pagination-* of the list operations (providers/mstudio.md §8.2)",  # 23
-}
 
 
 def _clauses() -> list[tuple[str, Any]]:
@@ -103,7 +91,7 @@ def _json(path: Path) -> Any:
 
 def test_every_documented_clause_quotes_its_source():
     unquoted = [cid for cid, cl in _clauses()
-                if cl.provenance == "documented" and PENDING.get(cid) != cl.source and not quotes(cl.source)]
+                if cl.provenance == "documented" and not quotes(cl.source)]
     assert not unquoted, f'documented without a quoted passage (<file>: "<sentence>"): {unquoted}'
 
 

@@ -27,9 +27,10 @@ def test_no_event_id_on_reads(api):
 
 
 def test_read_your_write(api):
+    edited = "apiconform read your write, edited"
     with _edited_token(api, consistency.clause(api, "read_your_write"), "apiconform read your write",
-                       "apiconform read your write, edited") as (path, event):
-        consistency.read_your_write(api, path, event)
+                       edited) as (path, event):
+        consistency.read_your_write(api, path, event, {"description": edited}, "mstudio.token.edit")
 
 
 def test_unreached_event_412(api):
@@ -39,5 +40,6 @@ def test_unreached_event_412(api):
 
 def test_read_inside_the_lag(api):
     clause = consistency.clause(api, "lag")
-    with _edited_token(api, clause, "apiconform lag", "apiconform lag, edited") as (path, event):
-        consistency.lagging_read(api, path, event)
+    edited = "apiconform lag, edited"
+    with _edited_token(api, clause, "apiconform lag", edited) as (path, event):
+        consistency.lagging_read(api, path, event, {"description": edited}, "mstudio.token.edit")

@@ -1,5 +1,5 @@
-"""mStudio pagination: limit with skip or page walks every project once; skip wins over page; the
-X-Pagination-* headers agree with the request and the items."""
+"""mStudio pagination: limit with skip or page walks every project once; skip wins over page; sort and order
+sort the projects; the X-Pagination-* headers agree with the request and the items."""
 from apiconform.checks import offset
 
 
@@ -13,6 +13,10 @@ def test_walk_with_page(api):
 
 def test_skip_wins_over_page(api):
     offset.skip_wins(api)
+
+
+def test_sort_and_order(api):
+    offset.sort_order(api)
 
 
 def test_headers_agree(api):

@@ -26,10 +26,10 @@ def test_ssh_key_lifecycle(api):
         expect(listed.get("key") == KEY.split()[1], clause, "the listed key is not the one sent",
                expected=KEY.split()[1], actual=listed.get("key"))
         expect(eventual.read(api, res, ident, None, clause) == listed, clause, "the key reads otherwise than listed")
-        event = eventual.edit(api, res, ident, {"comment": "apiconform edited"}, clause)
-        after = eventual.read(api, res, ident, event, clause)
-        expect(after.get("comment") == "apiconform edited", clause, "the edit did not apply",
-               expected="apiconform edited", actual=after.get("comment"))
+        change = {"comment": "apiconform edited"}
+        event = eventual.edit(api, res, ident, change, clause)
+        consistency.shows_write(api, f"{res.path}/{ident}", eventual.read(api, res, ident, event, clause), change,
+                                clause, res.item_key)
     finally:
         ex = api.delete(f"{res.path}/{ident}")
     expect_status(ex, 204, clause, f"DELETE {res.path}/{ident}")
@@ -42,9 +42,8 @@ def test_listed_projects_read_back(api):
     ex = api.get("v2/projects")
     expect_status(ex, 200, clause, "GET v2/projects")
     projects = body_data(ex, clause)
-    expect(isinstance(projects, list) and len(projects) >= 3, clause, "fewer than three projects to read", ex,
-           actual=ex.text[:200])
-    for listed in projects[:3]:
+    expect(isinstance(projects, list) and len(projects) > 0, clause, "no project to read", ex, actual=ex.text[:200])
+    for listed in projects:  # every one: a target whose later items do not read back fails too
         one = api.get(f"v2/projects/{listed['id']}")
         expect_status(one, 200, clause, f"GET v2/projects/{listed['id']}")
         got = body_data(one, clause)

@@ -79,8 +79,7 @@ def test_edit_answers_204_and_applies(api):
         change = {"description": "apiconform edited"}
         event = eventual.edit(api, res, ident, change, "mstudio.token.edit")
         after = eventual.read(api, res, ident, event, "mstudio.token.edit")
-        expect(after.get("description") == change["description"], "mstudio.token.edit", "the edit did not apply",
-               expected=change["description"], actual=after.get("description"))
+        consistency.shows_write(api, f"{TOKENS}/{ident}", after, change, "mstudio.token.edit")
 
 
 def test_delete_answers_204_and_removes(api):

@@ -186,7 +186,8 @@ def valid_edits(api: Api, res_name: str, n: int, clause: str) -> None:
         for attrs in attempts:
             payloads.still_valid(api, attrs, schema)
             event = edit(api, res, ident, attrs, clause)
-            _holds(api, res, read(api, res, ident, event, clause), attrs, clause, f"{res_name} after the edit")
+            consistency.shows_write(api, f"{res.path}/{ident}", read(api, res, ident, event, clause), attrs, clause,
+                                    res.item_key, same)
         payloads.all_sent(api, len(attempts), n)
 
 
@@ -221,17 +222,24 @@ def invalid_refused(api: Api, spec: InvalidPayload, n: int) -> None:
 
 def names_field(api: Api, ex: Exchange, spec: InvalidPayload) -> None:
     """With ``[errors.validation]`` (list, path, clause): the refusal lists a problem at the broken property's
-    path, in JS property notation (``.roles``, ``.roles[1]``)."""
+    path, in JS property notation (``.roles``, ``.roles[1]``). A missing property may also be named the way
+    ajv does, where the validation's ``context`` and ``missing`` say so (mStudio): the path of its object
+    (``""`` at the top) and ``context.missingProperty`` naming it."""
     rule = api.contract.errors.get("validation")
     if not rule:
         return
     api.verifies(rule["clause"])
-    prop = spec.constraint.partition(":")[2]
+    keyword, _, prop = spec.constraint.partition(":")
     entries = ex.data().get(rule["list"]) if isinstance(ex.data(), dict) else None
-    paths = [e.get(rule["path"]) for e in entries or [] if isinstance(e, dict)]
-    expect(any(isinstance(p, str) and (p == f".{prop}" or p.startswith(f".{prop}[")) for p in paths),
-           rule["clause"], f"the refusal of a payload breaking {spec.constraint} names the paths {paths}, not "
-           f".{prop}", ex, expected=f".{prop}", actual=paths)
+    found = [e for e in entries or [] if isinstance(e, dict)]
+    paths = [e.get(rule["path"]) for e in found]
+    at_prop = any(isinstance(p, str) and (p == f".{prop}" or p.startswith(f".{prop}[")) for p in paths)
+    context = [e.get(rule["context"]) for e in found if e.get(rule["path"]) == ""] if "context" in rule else []
+    missing = keyword == "required" and any(isinstance(c, dict) and c.get(rule["missing"]) == prop for c in context)
+    expect(at_prop or missing, rule["clause"], f"the refusal of a payload breaking {spec.constraint} names the paths "
+           f"{paths}, not .{prop}" + (f" (nor {rule['context']}.{rule['missing']} {prop!r} at the top)"
+                                      if keyword == "required" and "context" in rule else ""),
+           ex, expected=f".{prop}", actual=found)
 
 
 def read_only_refused(api: Api, res_name: str, credential: str, change: dict[str, Any], clause: str) -> None:

@@ -170,8 +170,12 @@ def invalid_payload(schema: dict[str, Any], base: dict[str, Any], constraint: st
         bad[prop] = sub["maximum"] + 1
     elif keyword == "type":
         bad[prop] = 12345 if sub.get("type") == "string" else "not a number"
+    elif keyword == "enum" and "enum" in sub.get("items", {}):  # an array of enum values: one unknown value
+        bad[prop] = ["not-" + str(sub["items"]["enum"][0])]
     elif keyword == "enum":
         bad[prop] = "not-" + str(sub["enum"][0])
+    elif keyword == "format":
+        bad[prop] = f"not a {sub['format']}"
     elif keyword == "minItems":
         bad[prop] = list(bad.get(prop, []))[:sub["minItems"] - 1]
     elif keyword == "uniqueItems":
@@ -190,4 +194,4 @@ def breaks_only(schema: dict[str, Any], payload: Any, constraint: str) -> bool:
     found = problems(payload, schema)
     if len(found) != 1:
         return False
-    return found[0].startswith(prop + ":") or (keyword == "required" and f"'{prop}'" in found[0])
+    return found[0].startswith((prop + ":", prop + "/")) or (keyword == "required" and f"'{prop}'" in found[0])

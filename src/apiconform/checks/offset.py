@@ -2,11 +2,13 @@
 
 ``limit`` with ``skip``, or with ``page`` (from ``first_page``: page p is skip p*limit), walks a
 list; with both ``skip`` and ``page`` skip wins; the answer's headers (``headers``: limit, skip,
-page, total) agree with the request and the items. The walked list (``list``) is one nobody
-writes to during the run, so a walk can demand every item exactly once.
+page, total) agree with the request and the items; ``[pagination.sort]`` names the sort and order
+parameters, their values and defaults. The walked list (``list``) is one nobody writes to during
+the run, so a walk can demand every item exactly once.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from apiconform.checks.expect import body_data, expect, expect_status
@@ -74,19 +76,81 @@ def walk_page(api: Api) -> None:
 
 
 def skip_wins(api: Api) -> None:
-    """``skip`` and ``page`` pointing at different pages: the answer is the page ``skip`` alone gives."""
+    """``skip`` and ``page`` pointing at different pages: the answer is the page ``skip`` alone gives.
+
+    Two requests, each beside its ``skip`` alone: ``skip = limit, page = 3`` tells "skip wins" from page winning
+    (counted from 0 or from 1), from ``skip + page*limit`` (either count) and from both ignored; ``skip =
+    2*limit, page = 1`` from ``min(skip, page*limit)``, which the first cannot (the list holds more than two pages,
+    so both skip pages have items). ``page=0`` would add nothing under any of these formulas.
+    """
     p = _table(api)
     clause = _clause(api, "skip_wins")
     api.verifies(clause)
-    _everything(api)
     size = p["page_size"]
-    alone = {p["limit"]: size, p["skip"]: size}
-    want = [i.get("id") for i in _items(api, api.get(p["list"], params=alone), clause, f"GET {p['list']} {alone}")]
-    params = {**alone, p["page"]: p.get("first_page", 0)}
-    ex = api.get(p["list"], params=params)
-    page = _items(api, ex, clause, f"GET {p['list']} {params}")
-    expect([i.get("id") for i in page] == want, clause, f"with {params} the page is not the one skip alone gives",
-           ex, expected=want, actual=[i.get("id") for i in page])
+    everything = _everything(api)
+    expect(len(everything) > 2 * size, clause, f"{p['list']} holds {len(everything)} items, too few for skip "
+           f"{2 * size} to point at a page of items", actual=len(everything))
+    first = p.get("first_page", 0)
+    for skip, page in ((size, first + 3), (2 * size, first + 1)):
+        alone = {p["limit"]: size, p["skip"]: skip}
+        want = [i.get("id") for i in _items(api, api.get(p["list"], params=alone), clause, f"GET {p['list']} {alone}")]
+        params = {**alone, p["page"]: page}
+        ex = api.get(p["list"], params=params)
+        got = [i.get("id") for i in _items(api, ex, clause, f"GET {p['list']} {params}")]
+        expect(got == want, clause, f"with {params} the page is not the one skip alone gives", ex, expected=want,
+               actual=got)
+
+
+def sort_order(api: Api) -> None:
+    """The list is sorted as ``[pagination.sort]`` says, by default and for each field either way, judged by the
+    items' own values: walks compare pages with the target's full list, which a wrong default order or an
+    ignored ``desc`` leaves consistent. The list must hold two values of every field and order differently by
+    each, or a target that ignores the parameter could pass."""
+    p = _table(api)
+    s, c = p["sort"], _clause(api, "order")
+    api.verifies(c)
+    everything = _everything(api)
+    by_field = {f: _ids_by(everything, f) for f in s["fields"]}
+    expect(all(len({str(i.get(f)) for i in everything}) > 1 for f in s["fields"])
+           and len({tuple(ids) for ids in by_field.values()}) == len(by_field), c,
+           f"{p['list']} cannot tell its sort fields {s['fields']} or their orders apart", actual=by_field)
+    default_desc = s["default_order"] == s["descending"]
+    cases: list[tuple[dict[str, str], str, bool]] = [({}, s["default"], default_desc)]
+    cases += [({s["order"]: s[way]}, s["default"], way == "descending") for way in ("ascending", "descending")]
+    for f in s["fields"]:
+        cases += [({s["param"]: f}, f, default_desc), ({s["param"]: f, s["order"]: s["descending"]}, f, True)]
+    want = sorted(str(i.get("id")) for i in everything)
+    for params, field, desc in cases:
+        ex = api.get(p["list"], params=params)
+        items = _items(api, ex, c, f"GET {p['list']} {params}")
+        expect(sorted(str(i.get("id")) for i in items) == want, c, f"GET {p['list']} {params} does not hold the "
+               f"{len(want)} items of the list", ex, expected=len(want), actual=len(items))
+        values = [i.get(field) for i in items]
+        expect(_in_order(values, desc), c, f"GET {p['list']} {params}: not sorted by {field} "
+               f"{'descending' if desc else 'ascending'}", ex, expected=f"{field} {'desc' if desc else 'asc'}",
+               actual=values)
+
+
+def _ids_by(items: list[Any], field: str) -> list[Any]:
+    keys = _keys([i.get(field) for i in items])
+    return [items[n].get("id") for n in sorted(range(len(items)), key=lambda n: keys[n])]
+
+
+def _keys(values: list[Any]) -> list[Any]:
+    """Date-times as moments (notations differ) when every value is one, else each value as its text."""
+    try:
+        return [datetime.fromisoformat(str(v).replace("Z", "+00:00")) for v in values]
+    except ValueError:
+        return [str(v) for v in values]
+
+
+def _in_order(values: list[Any], desc: bool) -> bool:
+    """Sorted (ties allowed), by value or, for text, case-insensitively (a collation the target may use)."""
+    keys = _keys(values)
+    for ordered in (keys, [k.casefold() for k in keys] if all(isinstance(k, str) for k in keys) else keys):
+        if all((a >= b) if desc else (a <= b) for a, b in zip(ordered, ordered[1:], strict=False)):
+            return True
+    return False
 
 
 def headers_agree(api: Api, paths: list[str]) -> None:
@@ -130,19 +194,27 @@ def headers_on_lists(api: Api, paths: list[str]) -> None:
 
 
 def _headers_clause(api: Api, paths: list[str]) -> str:
-    """The headers clause, marked verified; it fails when there is no list to look at."""
+    """The headers clause (and the one that they are present, ``headers_present``), marked verified; it fails
+    when there is no list to look at."""
     clause = _clause(api, "headers")
-    api.verifies(clause)
+    api.verifies(clause, _present_clause(api))
     expect(len(paths) > 0, clause, "no list to look at")
     return clause
 
 
+def _present_clause(api: Api) -> str:
+    """That every list carries the headers: its own clause where the contract names one (mStudio's spec declares
+    the headers but requires none), else the headers clause."""
+    clauses = _table(api)["clauses"]
+    return clauses.get("headers_present", clauses["headers"])
+
+
 def _headers(api: Api, ex: Exchange, clause: str, what: str) -> dict[str, str | None]:
-    """The answer's pagination headers by role (limit, skip, page, total); any missing fails ``clause``."""
+    """The answer's pagination headers by role (limit, skip, page, total); any missing fails ``headers_present``."""
     names = _table(api)["headers"]
     got = {role: ex.headers.get(name) for role, name in names.items()}
     missing = [names[r] for r, v in got.items() if v is None]
-    expect(not missing, clause, f"{what} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
+    expect(not missing, _present_clause(api), f"{what} lacks {', '.join(missing)}", ex, actual=dict(ex.headers))
     return got
 
 

@@ -166,7 +166,7 @@ class ListFilter:
 RESET_VALUES = ("delta-seconds", "epoch-seconds")
 RETRY_AFTER_VALUES = ("integer-seconds", "fractional-seconds")
 RATE_HEADERS = ("limit", "remaining", "reset", "retry_after", "used", "max", "exempt")
-RATE_CLAUSES = ("headers", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
+RATE_CLAUSES = ("headers", "values", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
 
 
 @dataclass(frozen=True)

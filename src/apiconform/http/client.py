@@ -177,13 +177,14 @@ class Api:
                 credentials: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
                 body: Any = None, raw: str | bytes | None = None, content_type: str | None | bool = True,
                 headers: Mapping[str, str] | None = None, base: str | None = None,
-                invariants: bool = True) -> Exchange:
+                invariants: bool = True, deadline: float | None = None) -> Exchange:
         """Send one request and return the checked exchange.
 
         ``auth``: True for this Api's default variant, a variant name, or False/None for none.
         ``credentials`` overrides the target's (e.g. a wrong key). ``body`` is encoded in ``fmt``;
         ``raw`` is sent as is. ``content_type``: True sets the format's media type when a body
         is sent, a string sets that, False/None sends none.
+        ``deadline``: seconds the answer may take (one attempt); none by then raises ``DeadlinePassed``.
         """
         request, fmt, genuine, used = self._build(method, path, fmt=fmt, auth=auth, credentials=credentials,
                                                   params=params, body=body, raw=raw, content_type=content_type,
@@ -195,22 +196,24 @@ class Api:
             raise ConnectionRefused(f"{where}: connection refused, as recorded in {self.cassette_path}")
         writes.guard(self.target.allow_writes, method, where)  # a real account without --allow-writes: skip, unsent
         with writes.uninterrupted():  # what a write created is on the ledger before an interrupt lands
-            exchange = self._send(method, where, key, request, fmt, used)
+            exchange = self._send(method, where, key, request, fmt, used, deadline)
             writes.track(self, method, path, exchange)
         return self._finish(exchange, genuine, invariants)
 
-    def _send(self, method: str, where: str, key: str, request: httpx.Request, fmt: str, used: list[str]
-              ) -> Exchange:
+    def _send(self, method: str, where: str, key: str, request: httpx.Request, fmt: str, used: list[str],
+              deadline: float | None = None) -> Exchange:
         """The request on the wire (or from the cassette): retries, the budget, transport errors as HarnessError."""
         try:  # retried where safe, each attempt through the budget (http/resilience.py)
             def wire() -> httpx.Response:  # the deadline starts when the budget lets the request go
-                return resilience.bounded(lambda: self._http.send(request))
+                return resilience.bounded(lambda: self._http.send(request), deadline)
 
             response = resilience.send(method, where, self.target.base_url, lambda: self.budget.send(used, wire),
-                                       retry=str(request.url).startswith(self.target.base_url),
+                                       retry=deadline is None and str(request.url).startswith(self.target.base_url),
                                        replaying=self.replaying, gateway=self._gateway_page,
                                        on_retry=self.network_retries.append)
         except httpx.TransportError as exc:
+            if deadline is not None and isinstance(exc, httpx.TimeoutException):
+                raise resilience.DeadlinePassed(f"{where}: no answer within {deadline:.2f} s") from exc
             refused = _refused(exc)
             if refused:
                 self.refused.append(key)

@@ -29,13 +29,12 @@ def check_invariants(contract: Contract, ex: Exchange) -> set[str]:
                                     f"allow for {ex.method} (allowed: {list(allowed)})", expected=list(allowed),
                                     actual=ex.status, exchange=ex)
     if contract.rate_limit is not None:
-        clause = contract.rate_limit.clauses["headers"]
-        checked.add(clause)
-        found = rate_header_problems(contract.rate_limit, ex)
-        if found:
-            raise ContractViolation(clause, f"{ex.method} {ex.url.split('?')[0]} answered {ex.status}: "
-                                    + "; ".join(found), expected=sorted(contract.rate_limit.headers.values()),
-                                    actual={k: v for k, v in ex.headers.items()}, exchange=ex)
+        for clause, found in rate_header_problems(contract.rate_limit, ex).items():
+            checked.add(clause)
+            if found:
+                raise ContractViolation(clause, f"{ex.method} {ex.url.split('?')[0]} answered {ex.status}: "
+                                        + "; ".join(found), expected=sorted(contract.rate_limit.headers.values()),
+                                        actual={k: v for k, v in ex.headers.items()}, exchange=ex)
     cond = contract.conditional
     if ex.status == cond.get("not_modified", 304) and cond.get("request_header"):
         clause = cond.get("clause", "")
@@ -88,16 +87,21 @@ def check_spec(contract: Contract, ex: Exchange) -> set[str]:
     return {clause}
 
 
-def rate_header_problems(rl: RateLimit, ex: Exchange) -> list[str]:
-    """What is wrong with an answer's rate-limit headers, as ``[rate_limit]`` names them (the headers clause).
+def rate_header_problems(rl: RateLimit, ex: Exchange) -> dict[str, list[str]]:
+    """What is wrong with an answer's rate-limit headers, as ``[rate_limit]`` names them, by clause: the headers
+    clause for a missing one, the ``values`` clause (where the contract names one, else the headers clause) for
+    a value not as ``[rate_limit.values]`` defines it. mStudio's seed says which headers every answer carries,
+    not that their values are integers, so its values clause is assumed.
 
     Every answer carries them. Two findings belong to other clauses and are left to their checks:
     retry-after missing from the exceeded answer (``exceeded``) and a value below zero (``remaining``).
     """
     reading = rate.read(rl, ex.status, ex.headers)
     missing = [name for name in reading.missing if name != rl.headers.get("retry_after")]
-    found = [f"lacks {', '.join(missing)}"] if missing else []
-    return found + [problem for problem in reading.problems if problem not in reading.negative]
+    headers, values = rl.clauses["headers"], rl.clauses.get("values", rl.clauses["headers"])
+    found: dict[str, list[str]] = {headers: [f"lacks {', '.join(missing)}"] if missing else []}
+    found.setdefault(values, []).extend(problem for problem in reading.problems if problem not in reading.negative)
+    return found
 
 
 def _format_of(media_types: dict[str, str], media_type: str) -> str | None:

@@ -47,6 +47,11 @@ class GatewayError(HarnessError):
     """A proxy's or load balancer's error page, not the API's answer (see the module's rule)."""
 
 
+class DeadlinePassed(HarnessError):
+    """No answer within the deadline a check set for one request (``Api.request(deadline=...)``): the check that
+    set it, and only that check, says what a late answer means (the 412 of an event wait that never ends)."""
+
+
 _unreachable: set[str] = set()  # targets whose last request failed to connect on every attempt
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("apiconform_deadline", default=None)
 
@@ -64,7 +69,7 @@ class _DeadlineStream(httpcore.NetworkStream):
             return timeout
         left = deadline - time.monotonic()
         if left <= 0:
-            raise exc(f"the attempt's deadline of {timeout_s():g} s passed")
+            raise exc("the attempt's deadline passed")
         return left if timeout is None else min(timeout, left)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -123,11 +128,11 @@ def is_gateway_page(status: int, content_type: str, media_types: Iterable[str]) 
     return media not in {m.lower() for m in media_types}
 
 
-def bounded(call: Callable[[], T]) -> T:
-    """Run one network send under the attempt's deadline. It starts when the request leaves the rate budget,
-    not before: a budget may hold a request for a whole rate window (Hive's is a minute), which is pacing,
-    not a slow network."""
-    token = _deadline.set(time.monotonic() + timeout_s())
+def bounded(call: Callable[[], T], seconds: float | None = None) -> T:
+    """Run one network send under the attempt's deadline (``seconds``, by default ``timeout_s()``). It starts
+    when the request leaves the rate budget, not before: a budget may hold a request for a whole rate window
+    (Hive's is a minute), which is pacing, not a slow network."""
+    token = _deadline.set(time.monotonic() + (timeout_s() if seconds is None else seconds))
     try:
         return call()
     finally:

@@ -9,7 +9,8 @@ may fail until then. ``if-event-reached: <id>`` makes a request wait for the eve
 ``ConsistencyMiddleware`` makes requests that carry the header wait, and answers the provider's
 412 when the wait times out. Durations are on the sandbox's clock (``scale`` runs it faster, as
 the rate limit's). The provider's handlers call ``emit`` on each mutation, put ``etag`` on the
-answer (``mutation_headers``) and hide a record whose event is not applied yet (``applied``).
+answer (``mutation_headers``) and hide a record whose event is not applied yet (``applied``); under the fault
+``consistency-wait-stale`` an edited record reads as before the edit for a while longer (``stale_until``).
 The block's faults are named here so every provider breaks consistency the same way.
 """
 from __future__ import annotations
@@ -27,8 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ETAG_ON_GET = "consistency-etag-on-get"
 ETAG_MISSING = "consistency-etag-missing"
 WAIT_IGNORED = "consistency-wait-ignored"
+WAIT_STALE = "consistency-wait-stale"
 NEVER_412 = "consistency-never-412"
 EARLY_412 = "consistency-412-at-once"
+LATE_412 = "consistency-412-late"
 LAG_400 = "consistency-lag-400"
 LAG_403 = "consistency-lag-403"
 
@@ -37,8 +40,11 @@ FAULTS: dict[str, tuple[str, str]] = {
     ETAG_ON_GET: ("no_etag_on_get", "GETs answer an etag too (clients take it for an event id)"),
     ETAG_MISSING: ("etag", "mutations answer without an etag"),
     WAIT_IGNORED: ("read_your_write", "if-event-reached does not wait: a fresh resource still answers the lag"),
+    WAIT_STALE: ("read_your_write", "an edited record reads as it was before the edit for a lag after the edit's "
+                 "event is applied, so a read that waits for the event gets the old version"),
     NEVER_412: ("timeout", "an event not reached within the timeout answers 200, not 412"),
     EARLY_412: ("timeout", "an event not reached yet answers 412 at once, without waiting for the timeout"),
+    LATE_412: ("timeout", "an event not reached answers 412 after 60 s instead of the documented 10 s"),
     LAG_400: ("lag", "a read inside the lag answers 400 instead of the documented 403 or 404"),
     LAG_403: ("lag_status", "a read inside the lag answers 403 instead of the sandbox's 404"),
 }
@@ -73,7 +79,7 @@ class Events:
             event = int(raw.strip())
         except ValueError:
             return False
-        deadline = time.monotonic() + self.timeout / self.scale
+        deadline, late = time.monotonic() + self.timeout / self.scale, False
         if EARLY_412 in self.faults and event not in self._applied_at:
             return False
         while True:
@@ -82,12 +88,19 @@ class Events:
             if at is not None and now >= at:
                 return True
             if now >= deadline:
-                return False
+                if LATE_412 not in self.faults or late:
+                    return False
+                late, deadline = True, deadline + 5 * self.timeout / self.scale  # six timeouts in all
             await asyncio.sleep(min(0.02, deadline - now, (at - now) if at is not None else 0.02))
 
     def lag_status(self, status: int) -> int:
         """What a read inside the lag answers (the provider's ``status``, unless a fault says otherwise)."""
         return 400 if LAG_400 in self.faults else 403 if LAG_403 in self.faults else status
+
+    def stale_until(self) -> float | None:
+        """Under ``consistency-wait-stale``: until when (``time.monotonic()``) an edit just made reads as before
+        it, one lag after its event is applied; else None."""
+        return time.monotonic() + 2 * self.lag / self.scale if WAIT_STALE in self.faults else None
 
     def mutation_headers(self, event: str) -> dict[str, str]:
         return {} if ETAG_MISSING in self.faults else {"etag": event}

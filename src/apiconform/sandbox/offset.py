@@ -22,15 +22,17 @@ PAGE_IGNORED = "pagination-page-ignored"
 HEADERS_MISSING = "pagination-headers-missing"
 SKIP_OVERLAP = "pagination-skip-overlap"
 PAGE_HEADER_ONE_BASED = "pagination-page-header-one-based"
+SKIP_PLUS_PAGE = "pagination-skip-plus-page"
 
 #: flag -> (the pagination check it breaks, what it does)
 FAULTS: dict[str, tuple[str, str]] = {
     PAGE_WINS: ("skip_wins", "with both skip and page, page is used"),
     TOTAL_OFF_BY_ONE: ("headers", "X-Pagination-TotalCount is one more than the items"),
     PAGE_IGNORED: ("page", "page is ignored: every page is the first"),
-    HEADERS_MISSING: ("headers", "lists carry no X-Pagination-* header"),
+    HEADERS_MISSING: ("headers_present", "lists carry no X-Pagination-* header"),
     SKIP_OVERLAP: ("walk", "skip starts one item early, so consecutive pages overlap"),
     PAGE_HEADER_ONE_BASED: ("page", "X-Pagination-Page counts from 1 while the page parameter counts from 0"),
+    SKIP_PLUS_PAGE: ("skip_wins", "with both skip and page, the page starts at skip + page*limit"),
 }
 HEADERS = ("X-Pagination-Limit", "X-Pagination-Skip", "X-Pagination-Page", "X-Pagination-TotalCount")
 
@@ -70,6 +72,8 @@ def paginate(items: Sequence[T], params: Mapping[str, str], default_limit: int |
         start = max(0, skip - 1)
     if page is not None and (skip is None or PAGE_WINS in faults):
         skip = start = page * limit if limit is not None else 0
+    elif page is not None and limit is not None and SKIP_PLUS_PAGE in faults:
+        skip = start = skip + page * limit
     skip = skip or 0
     start = skip if start is None else start
     chosen = list(items[start:] if limit is None else items[start:start + limit])

@@ -53,7 +53,7 @@ def error_response(error: ApiError, faults: frozenset[str]) -> Response:
     if error.problems is not None:
         problems = error.problems
         if "validation-path-empty" in faults:
-            problems = [{**p, "path": ""} for p in problems]
+            problems = [{**{k: v for k, v in p.items() if k != "context"}, "path": ""} for p in problems]
         body: dict[str, Any] = {"type": "ValidationError", "message": error.message, "validationErrors": problems}
     else:
         body = {"type": error.kind, "message": error.message}

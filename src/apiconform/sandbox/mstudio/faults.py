@@ -9,11 +9,13 @@ from apiconform.sandbox.server import PLAIN_HTTP_FAULT
 # The shared blocks' faults, by the check each breaks.
 RATE_CLAUSES = {"headers": "mstudio.rate.headers", "limit": "mstudio.rate.limit", "remaining": "mstudio.rate.remaining",
                 "reset": "mstudio.rate.reset", "exceeded": "mstudio.rate.429", "retry": "mstudio.rate.retry"}
+# mStudio names the values' form apart from the headers' presence (mstudio.rate.values, assumed).
+RATE_FLAG_CLAUSES = {ratelimit.HEADERS_GARBLED: "mstudio.rate.values"}
 EVENT_CLAUSES = {"etag": "mstudio.consistency.etag", "no_etag_on_get": "mstudio.consistency.no-etag-on-get",
                  "read_your_write": "mstudio.consistency.read-your-write", "timeout": "mstudio.consistency.412",
                  "lag": "mstudio.consistency.lag", "lag_status": "mstudio.consistency.lag-status"}
 PAGE_CLAUSES = {"walk": "mstudio.page.walk", "page": "mstudio.page.page", "skip_wins": "mstudio.page.skip-wins",
-                "headers": "mstudio.page.headers"}
+                "headers": "mstudio.page.headers", "headers_present": "mstudio.page.headers-present"}
 
 
 def _sentence(what: str) -> str:
@@ -38,20 +40,27 @@ FAULTS: list[Fault] = [
     Fault("ssh-edit-ignored", "mstudio.ssh.crud", "PUT ssh-keys/{id} answers 204 and keeps the old comment."),
     Fault("session-user-mismatch", "mstudio.user.self", "The session status names another user than GET users/self."),
     Fault("project-get-403", "mstudio.project.read", "A listed project answers 403 on GET projects/{id}."),
+    Fault("projects-default-desc", "mstudio.page.order", "The project list without order is sorted descending."),
+    Fault("projects-desc-ignored", "mstudio.page.order", "order=desc is ignored: the project list is always ascending."),
+    Fault("project-get-403-beyond-third", "mstudio.project.read", "The fourth and later projects of the list answer 403 on GET projects/{id}."),
     Fault("unknown-id-400", "mstudio.status.404", "An unknown token or SSH key id answers 400 ValidationErrors instead of 404."),
+    Fault("unknown-id-untyped", "mstudio.status.404-type", "An unknown token or SSH key id answers 404 of type ResourceNotFound, not NotFound."),
     Fault("unknown-id-500", "mstudio.status.allowed", "An unknown SSH key id answers 500."),
     Fault("invalid-answers-403", "mstudio.status.400-validation", "An invalid body answers 403 Forbidden instead of 400 ValidationErrors."),
-    Fault("validation-path-empty", "mstudio.error.validation", "ValidationErrors entries carry an empty path."),
+    Fault("validation-path-empty", "mstudio.error.validation", "ValidationErrors entries carry an empty path and no context."),
     Fault("error-body-untyped", "mstudio.error.body", "Error bodies (all but the 429's) are {\"error\": message}, without type."),
     Fault("json-content-type-text", "mstudio.format.json", "JSON answers say Content-Type text/plain."),
     Fault("token-roles-string", "mstudio.spec.responses", "API tokens are listed and read with roles as one comma-separated string."),
     Fault("ssh-list-unwrapped", "mstudio.spec.responses", "The SSH-key list is a bare array, not {sshKeys: [...]}."),
     Fault("expiry-dropped", "mstudio.payload.valid-accepted", "A create accepts expiresAt but does not store it (edits do)."),
     Fault("roles-duplicates-accepted", "mstudio.payload.constraints", "roles with a duplicate entry are accepted (uniqueItems ignored)."),
+    Fault("roles-enum-accepted", "mstudio.payload.constraints", "A token create with an unknown role is accepted (the roles' enum ignored; the known roles are stored)."),
+    Fault("expiry-format-accepted", "mstudio.payload.constraints", "An expiresAt that is no date-time is accepted (format ignored; nothing is stored)."),
     Fault("ratelimit-429-untyped", "mstudio.rate.429", "The 429 body's type is TooManyRequests, not RateLimitError."),
     Fault("ratelimit-429-empty", "mstudio.rate.429", "The 429 body is {} (valid for the spec's RateLimitError, whose fields are optional)."),
     Fault("exempt-unmarked", "mstudio.rate.exempt", "The session-status route is rate limited like the others and not marked exempt."),
-    *[Fault(flag, RATE_CLAUSES[check], _sentence(what)) for flag, (check, what) in ratelimit.FAULTS.items()],
+    *[Fault(flag, RATE_FLAG_CLAUSES.get(flag, RATE_CLAUSES[check]), _sentence(what))
+      for flag, (check, what) in ratelimit.FAULTS.items()],
     *[Fault(flag, EVENT_CLAUSES[check], _sentence(what)) for flag, (check, what) in events.FAULTS.items()],
     *[Fault(flag, PAGE_CLAUSES[check], _sentence(what)) for flag, (check, what) in offset.FAULTS.items()],
 ]

@@ -2,13 +2,16 @@
 
 Writes validate their body against the request schema extracted from the official document
 (schemas/mstudio/*.create.json, *.update.json) and refuse with 400 commons.ValidationErrors, one
-entry per problem with the JS property path the spec describes (".roles") and the keyword as type.
+entry per problem with the JS property path the spec describes (".roles"; for a missing property its object's
+path and context.missingProperty, as ajv names it) and the keyword as type.
 """
 from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -24,6 +27,8 @@ from apiconform.sandbox.mstudio.errors import ApiError, empty, forbidden, invali
 
 NEW_PATH = "/v2/users/self/api-tokens"
 PROJECT_LIMIT = 10000  # the spec's default limit of project-list-projects
+SORTS = ("createdAt", "description")  # project-list-projects' sort fields
+ROLES = ("api_read", "api_write")  # an API token's roles (the create schema's enum)
 
 
 @dataclass
@@ -38,12 +43,29 @@ class Ctx:
         return fault in self.faults
 
 
+#: fault -> (property, keyword path) of the request schemas' constraint it drops
+LOOSENED = {"roles-duplicates-accepted": ("roles", "uniqueItems"), "roles-enum-accepted": ("roles", "items.enum"),
+            "expiry-format-accepted": ("expiresAt", "format")}
+
+
 @cache
-def _validator(name: str, loosen: tuple[str, ...]) -> Draft202012Validator:
+def _validator(name: str, loosen: tuple[tuple[str, str], ...]) -> Draft202012Validator:
     schema = copy.deepcopy(load_schema("mstudio", name))
-    for keyword in loosen:  # a fault that drops one constraint
-        schema.get("properties", {}).get("roles", {}).pop(keyword, None)
+    for prop, keyword in loosen:  # a fault that drops one constraint
+        *within, last = keyword.split(".")
+        target = schema.get("properties", {}).get(prop, {})
+        for step in within:
+            target = target.get(step, {})
+        target.pop(last, None)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _expiry(value: Any) -> str | None:
+    """An expiresAt to store: a moment, or nothing (what a fault let through that is none)."""
+    try:
+        return value if value and datetime.fromisoformat(str(value).replace("Z", "+00:00")) else None
+    except ValueError:
+        return None
 
 
 async def _body(ctx: Ctx, schema: str) -> dict[str, Any]:
@@ -52,7 +74,7 @@ async def _body(ctx: Ctx, schema: str) -> dict[str, Any]:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise invalid([{"message": "body is not valid JSON", "path": "", "type": "parse"}]) from None
-    loosen = ("uniqueItems",) if ctx.has("roles-duplicates-accepted") else ()
+    loosen = tuple(dropped for fault, dropped in LOOSENED.items() if ctx.has(fault))
     found = sorted(_validator(schema, loosen).iter_errors(data), key=lambda e: list(e.absolute_path))
     if found:
         if ctx.has("invalid-answers-403"):
@@ -60,9 +82,10 @@ async def _body(ctx: Ctx, schema: str) -> dict[str, Any]:
         problems = []
         for err in found:
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
-            if err.validator == "required":
-                path += "." + str(err.message.split("'")[1])
-            problems.append({"message": err.message, "path": path, "type": str(err.validator)})
+            problem = {"message": err.message, "path": path, "type": str(err.validator)}
+            if err.validator == "required":  # the spec's form: the object's path, the property in the context
+                problem["context"] = {"missingProperty": str(err.message.split("'")[1])}
+            problems.append(problem)
         raise invalid(problems)
     return data
 
@@ -73,6 +96,8 @@ def _visible(ctx: Ctx, record: st.Record, what: str) -> st.Record:
         status = ctx.events.lag_status(404)
         raise ApiError(status, {400: "ValidationError", 403: "Forbidden"}.get(status, "NotFound"),
                        f"{what} not found", [] if status == 400 else None)
+    if "before" in record and time.monotonic() < record["stale_until"]:  # consistency-wait-stale only
+        return record["before"]
     return record
 
 
@@ -94,6 +119,8 @@ def _record(ctx: Ctx, records: dict[str, st.Record], ident: str, kind: str, noun
             raise invalid([{"message": f"no such {noun}", "path": f".{id_field}", "type": "notFound"}])
         if may_crash and ctx.has("unknown-id-500"):
             raise ApiError(500, "InternalServerError", "Something went wrong")
+        if ctx.has("unknown-id-untyped"):
+            raise ApiError(404, "ResourceNotFound", f"{kind} not found")
         raise not_found(kind)
     return _visible(ctx, record, kind)
 
@@ -102,9 +129,12 @@ async def _edit(ctx: Ctx, record: st.Record, schema: str, field: str, ignored: s
     """PUT of both editable resources: ``field`` and an optional expiresAt from the validated body (unless the
     fault ``ignored`` drops the edit); the read models lag behind an edit too."""
     data = await _body(ctx, schema)
+    stale_until = ctx.events.stale_until()
+    if stale_until is not None:
+        record["before"], record["stale_until"] = {k: v for k, v in record.items() if k != "before"}, stale_until
     if not ctx.has(ignored):
         record[field] = data[field]
-        if "expiresAt" in data:
+        if _expiry(data.get("expiresAt")):
             record["expiresAt"] = data["expiresAt"]
     record["event"], response = _mutated(ctx)
     return response
@@ -136,8 +166,9 @@ def session_status(ctx: Ctx) -> Response:
 # -- api tokens -----------------------------------------------------------------------
 async def create_token(ctx: Ctx) -> Response:
     data = await _body(ctx, "api-token.create.json")
-    expires = None if ctx.has("expiry-dropped") else data.get("expiresAt")
-    record = ctx.store.add_token(data["description"], data["roles"], expires)
+    expires = None if ctx.has("expiry-dropped") else _expiry(data.get("expiresAt"))
+    roles = [r for r in data["roles"] if r in ROLES] or ["api_read"]  # what roles-enum-accepted stores
+    record = ctx.store.add_token(data["description"], roles, expires)
     event, response = _mutated(ctx, 201, {"token": record["secret"] if not ctx.has("created-token-unusable")
                                           else st.new_secret(record["apiTokenId"])})
     record["event"] = event
@@ -191,7 +222,7 @@ def redirect(ctx: Ctx) -> Response:
 # -- ssh keys -------------------------------------------------------------------------
 async def create_ssh_key(ctx: Ctx) -> Response:
     data = await _body(ctx, "ssh-key.create.json")
-    expires = None if ctx.has("expiry-dropped") else data.get("expiresAt")
+    expires = None if ctx.has("expiry-dropped") else _expiry(data.get("expiresAt"))
     event = ctx.events.emit()
     ctx.store.add_ssh_key(data["publicKey"], expires, event)
     return json_response({}, ctx.faults, 201, ctx.events.mutation_headers(event))
@@ -223,14 +254,28 @@ def delete_ssh_key(ctx: Ctx, ident: str) -> Response:
 
 
 # -- projects -------------------------------------------------------------------------
+def _sorted_projects(ctx: Ctx) -> list[st.Record]:
+    """The spec's sort (createdAt or description, default createdAt) and order (asc or desc, default asc)."""
+    query = ctx.request.query_params
+    field = query.get("sort", "createdAt")
+    order = query.get("order") or ("desc" if ctx.has("projects-default-desc") else "asc")
+    for param, value, allowed in (("sort", field, SORTS), ("order", order, ("asc", "desc"))):
+        if value not in allowed:
+            raise invalid([{"message": f"{param} must be one of {', '.join(allowed)}", "path": f".{param}",
+                            "type": "enum"}])
+    desc = order == "desc" and not ctx.has("projects-desc-ignored")
+    return sorted(ctx.store.projects, key=lambda p: p[field], reverse=desc)
+
+
 def list_projects(ctx: Ctx) -> Response:
-    items, headers = _page(ctx, ctx.store.projects, PROJECT_LIMIT)
+    items, headers = _page(ctx, _sorted_projects(ctx), PROJECT_LIMIT)
     return json_response([st.project_list_item(p) for p in items], ctx.faults, headers=headers)
 
 
 def get_project(ctx: Ctx, ident: str) -> Response:
-    found = next((p for p in ctx.store.projects if p["id"] == ident), None)
-    if found is None or ctx.has("project-get-403"):
+    at = next((i for i, p in enumerate(ctx.store.projects) if p["id"] == ident), None)
+    found = None if at is None else ctx.store.projects[at]
+    if found is None or ctx.has("project-get-403") or (at >= 3 and ctx.has("project-get-403-beyond-third")):
         raise forbidden("permission denied for this project")  # the spec declares 403, no 404 (§10.4)
     return json_response(st.project_view(found), ctx.faults)
 

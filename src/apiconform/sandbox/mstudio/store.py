@@ -16,6 +16,8 @@ from typing import Any
 
 Record = dict[str, Any]
 PROJECTS = 13  # more than two pages of the walks' page size, not a multiple of it
+# The projects' numbers in the order of creation: descriptions sort otherwise than createdAt and its reverse.
+DESCRIBED = (7, 2, 11, 5, 13, 1, 9, 4, 12, 3, 8, 10, 6)
 
 
 def timestamp(moment: datetime) -> str:
@@ -64,11 +66,11 @@ class Store:
 
 
 def token_view(record: Record) -> Record:
-    return {k: v for k, v in record.items() if k not in ("secret", "event", "revoked")}
+    return {k: v for k, v in record.items() if k not in ("secret", "event", "revoked", "before", "stale_until")}
 
 
 def ssh_view(record: Record) -> Record:
-    return {k: v for k, v in record.items() if k != "event"}
+    return {k: v for k, v in record.items() if k not in ("event", "before", "stale_until")}
 
 
 def seed() -> Store:
@@ -81,7 +83,7 @@ def seed() -> Store:
     for i in range(PROJECTS):
         created = timestamp(now - timedelta(days=PROJECTS - i))
         store.projects.append({
-            "id": str(uuid.uuid4()), "shortId": f"p-{i:06x}", "description": f"apiconform project {i + 1:02d}",
+            "id": str(uuid.uuid4()), "shortId": f"p-{i:06x}", "description": f"apiconform project {DESCRIBED[i]:02d}",
             "enabled": True, "customerId": customer, "customerMeta": {"id": customer}, "createdAt": created,
             "isReady": True, "readiness": "ready", "status": "ready", "statusSetAt": created,
             "webStorageUsageInBytes": 1024 * i, "webStorageUsageInBytesSetAt": created,
