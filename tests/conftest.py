@@ -149,8 +149,10 @@ def sandbox():
 
 
 def readme_block(heading: str) -> list[str]:
-    """The ``apiconform`` command lines of the first code block under ``heading`` in the README."""
-    text = (ROOT / "README.md").read_text()
+    """The ``apiconform`` command lines of the first code block under ``heading`` in the README or the user docs
+    it links (docs/*.md), wherever the heading is."""
+    text = next(t for t in (p.read_text() for p in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))))
+                if heading in t)
     block = re.search(r"```\n(.*?)```", text[text.index(heading):], re.S).group(1)
     return [line for line in block.splitlines() if line.startswith("apiconform ")]
 

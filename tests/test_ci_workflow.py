@@ -1,8 +1,8 @@
-"""The CI template and the README's CI section say the same thing, and the commands work.
+"""The CI template and docs/ci.md's CI section say the same thing, and the commands work.
 
 The workflow must parse, run on pull requests and on a schedule, append summary.md to the job summary,
 show junit.xml through a JUnit action and upload reports/; the `apiconform` commands it runs must be
-exactly those of the README's plain-shell block, and that block is run here, as another CI would run it:
+exactly those of docs/ci.md's plain-shell block, and that block is run here, as another CI would run it:
 replay, then the nightly live run and drift against a bundled sandbox as the target.
 """
 from __future__ import annotations

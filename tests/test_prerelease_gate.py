@@ -1,10 +1,10 @@
-"""The provider team's pre-release gate, end to end, with the commands of the README's section.
+"""The provider team's pre-release gate, end to end, with the commands of docs/ci.md's section.
 
 The "new version" is the bundled mite sandbox started with two faults: ``create-no-location`` (a change
 nobody announced) and ``etag-strong`` (a deviation the team knows and lists). The gate's run must fail on
 the unannounced change's clause and turn the listed one into ``expected``; drift against the committed
 cassettes (the last release) must name the removed header and the clause it broke, and exit 1.
-The README's placeholders are filled in: the staging URL and CA, the deviations file, the report folder,
+docs/ci.md's placeholders are filled in: the staging URL and CA, the deviations file, the report folder,
 and the last release's cassettes (here: the committed ones).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ CLI = [sys.executable, "-m", "apiconform.cli"]
 
 
 def gate_commands(readme, url: str, ca: str, deviations: str, reports: str) -> list[list[str]]:
-    """The README's gate commands with its placeholders filled in."""
+    """docs/ci.md's gate commands with its placeholders filled in."""
     fill = {"$STAGING_URL": url, "staging-ca.pem": ca, "deviations.toml": deviations, "reports": reports,
             "/tmp/last-release/cassettes/mite": "cassettes/mite"}
     commands = []
