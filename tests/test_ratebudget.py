@@ -627,18 +627,21 @@ def hive(tmp_path):
         yield dict(sandbox.env)
 
 
-def test_sigterm_ends_a_held_run_within_seconds_and_the_wait_is_announced(tmp_path, hive):
+@pytest.mark.parametrize("runner", ["pytest", "apiconform run"])
+def test_sigterm_ends_a_held_run_within_seconds_and_the_wait_is_announced(tmp_path, hive, runner):
     """A run the budget holds (here: 100 s, within belief for Hive's 60 s window) says which provider waits and how
-    long, and ends within seconds of one SIGTERM: the budget's wait is not a write under way."""
+    long, and ends within seconds of one SIGTERM: the budget's wait is not a write under way. pytest is held in a
+    check; `apiconform run` in its preflight probe, which shares the run's store."""
     store, url = tmp_path / "store", hive["HIVE_BASE_URL"]
     _hold(store, "hive", url, 100.0)
-    run = subprocess.Popen([sys.executable, "-m", "pytest", "suites/hive/test_orders.py", "-p", "no:xdist", "-q",
-                            f"--target={url}", f"--ca-bundle={hive['HIVE_CA_BUNDLE']}", f"--rate-store={store}",
-                            f"--report-dir={tmp_path / 'reports'}", "-p", "no:cacheprovider"],
-                           cwd=ROOT, env={**os.environ, **hive}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+    args = [f"--target={url}", f"--ca-bundle={hive['HIVE_CA_BUNDLE']}", f"--rate-store={store}",
+            f"--report-dir={tmp_path / 'reports'}"]
+    cmd = ["-m", "pytest", "suites/hive/test_orders.py", "-p", "no:xdist", "-q", "-p", "no:cacheprovider", *args] \
+        if runner == "pytest" else ["-m", "apiconform.cli", "run", "--provider", "hive", "-n", "0", *args]
+    run = subprocess.Popen([sys.executable, *cmd], cwd=ROOT, env={**os.environ, **hive}, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
     assert run.stderr is not None
-    line = run.stderr.readline()  # the first line on stderr: the wait, told from inside the check
+    line = run.stderr.readline()  # the first line on stderr: the wait, told from inside the check or the preflight
     assert line.startswith("apiconform: hive waits 9") and url in line, line
     run.send_signal(signal.SIGTERM)
     start = time.monotonic()
