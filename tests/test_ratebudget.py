@@ -37,7 +37,7 @@ from apiconform.contract.model import load_contract
 from apiconform.http import rate
 from apiconform.http.client import Api, Target
 from apiconform.http.rate.budget import BELIEVED_WINDOWS, SETTINGS, _digest
-from apiconform.http.rate.stores import FileStore, RedisStore, StoreError
+from apiconform.http.rate.stores import RedisStore, StoreError, open_store
 from apiconform.sandbox import ratelimit
 from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
 from apiconform.sandbox.runner import start_sandbox
@@ -562,14 +562,14 @@ def said(tmp_path):
     rate.configure(*saved)
 
 
-def _hold_left(store: Path, provider: str, base_url: str) -> float:
+def _hold_left(store: Path | str, provider: str, base_url: str) -> float:
     """Seconds from now until the store's hold on the target ends (negative: none)."""
-    with contextlib.closing(FileStore(store)) as opened:
+    with contextlib.closing(open_store(str(store))) as opened:
         return opened.gate(_digest(provider, base_url), time.time())[1] - time.time()
 
 
-def _hold(store: Path, provider: str, base_url: str, seconds: float) -> None:
-    with contextlib.closing(FileStore(store)) as opened:
+def _hold(store: Path | str, provider: str, base_url: str, seconds: float) -> None:
+    with contextlib.closing(open_store(str(store))) as opened:
         opened.raise_hold(_digest(provider, base_url), time.time() + seconds)
 
 
@@ -590,19 +590,22 @@ def test_a_reset_beyond_belief_holds_a_window_not_what_it_says(tmp_path, said, f
     assert not [line for line in said if "waits" in line]  # nothing waited longer than a second
 
 
-def test_a_poisoned_store_is_repaired_saying_so(tmp_path, said):
+@pytest.mark.parametrize("kind", ["file", "redis"])
+def test_a_poisoned_store_is_repaired_saying_so(tmp_path, said, kind, request):
     """A hold no header can set (the issue's now + 449,144,666 s) is cut to one window, and the user is told."""
+    store = str(tmp_path / "store") if kind == "file" else request.getfixturevalue("own_redis")[0]
+    rate.configure(store, SCALE, tmp_path / "run", say=said.append)
     with serve(tmp_path) as server:
-        _hold(tmp_path / "store", "rt", server.url, EPOCH_AWAY)
+        _hold(store, "rt", server.url, EPOCH_AWAY)
         api = api_for(write_contract(tmp_path / "rt"), server)
         start = time.monotonic()
         status = api.get("ping").status
         took = time.monotonic() - start
         api.close()
     assert status == 200 and took < 2 * REAL
-    assert _hold_left(tmp_path / "store", "rt", server.url) <= REAL
+    assert _hold_left(store, "rt", server.url) <= REAL
     [line] = [line for line in said if "repaired" in line]
-    assert "rt's hold" in line and f"{EPOCH_AWAY:.0f} s away" in line and str(tmp_path / "store") in line
+    assert "rt's hold" in line and f"{EPOCH_AWAY:.0f} s away" in line and store in line
 
 
 def test_an_unplanned_429_asking_for_years_is_an_error_at_once(tmp_path, said):
