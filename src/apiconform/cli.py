@@ -310,7 +310,10 @@ def _preflight(args: argparse.Namespace, chosen: list[str]) -> str | None:
     if args.target and args.mode != "replay":  # one probe of the target: reachable, TLS, credentials
         from apiconform import preflight
         from apiconform.contract.model import load_contract
+        from apiconform.http.rate import configure
         from apiconform.paths import contract_path
+
+        configure(args.rate_store, args.rate_scale)  # the probe waits for the budget the run will share
 
         return preflight.problem(load_contract(contract_path(chosen[0])), args.target, args.ca_bundle)
     return None

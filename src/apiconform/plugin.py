@@ -7,10 +7,12 @@ to the controller, which writes the reports.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -114,7 +116,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
             remove_stale(Path(config.getoption("report_dir")))
     run_dir = os.environ.get(RUN_DIR_ENV)
-    rate.configure(config.getoption("rate_store"), config.getoption("rate_scale"), Path(run_dir) if run_dir else None)
+    rate.configure(config.getoption("rate_store"), config.getoption("rate_scale"), Path(run_dir) if run_dir else None,
+                   say=lambda line: _say(config, line))
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    """One line on the terminal now, also from inside a check, whose stderr pytest captures (the rate budget's
+    waits and repairs)."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+        print(line, file=sys.stderr, flush=True)
 
 
 def _check_rate_options(config: pytest.Config) -> None:

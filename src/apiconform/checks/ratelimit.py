@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 from apiconform.checks.expect import body_data, expect, expect_status
 from apiconform.contract.model import ContractError, RateLimit
@@ -22,9 +23,11 @@ from apiconform.http import rate
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
 from apiconform.http.invariants import rate_header_problems
+from apiconform.http.rate.budget import BELIEVED_WINDOWS
 from apiconform.verdict import HarnessError
 
 BURST_ATTEMPTS = 3  # live bursts: a loaded machine may be slower than a window once, rarely three times
+LATE_ATTEMPTS = 2  # a burst answered late twice in the same way, counted in one window, is the target's doing
 
 
 def _limit(api: Api) -> RateLimit:
@@ -43,33 +46,74 @@ def _read(api: Api, ex: Exchange, what: str) -> rate.Reading:
     return rate.read(rl, ex.status, ex.headers)
 
 
-def _burst(api: Api, n: int) -> list[Exchange]:
+@dataclass
+class Burst:
+    """A burst's answers, and when each request was sent and answered (real seconds after the first was sent)."""
+
+    answers: list[Exchange]
+    sent: list[float]
+    answered: list[float]
+    late: bool = False  # every request sent within the window and counted in it, the last answered after it
+
+    def request(self, i: int) -> str:
+        """Request ``i`` (0-based) as a verdict names it; with its timing where the answer came late."""
+        what = f"request {i + 1} within one window"
+        if not self.late:
+            return what
+        return (f"{what} (sent {self.sent[i]:.2f} s after the first, answered {self.answered[i] - self.sent[i]:.2f} "
+                f"s later, once the window was over: delayed instead of refused)")
+
+
+def _burst(api: Api, n: int) -> Burst:
     """``n`` reads of the probe within one window of the target's, with the budget to ourselves.
 
-    A burst slower than a window proves nothing about the count (the window may have reset in
-    between). Live, a burst that a loaded machine made a little slow (under two windows, and no
-    request resent by the network layer) is sent again on a fresh window, up to
-    :data:`BURST_ATTEMPTS` times. Otherwise, or at once when recording (replay plays the first
-    recorded burst), it is a harness error, not a verdict: a flaky network is not retried here,
-    where each burst costs a window and every resend inside it.
+    Whether a burst fits its window depends on when its requests were sent. A burst answered
+    within the window proves the count. One whose requests were all sent within the window, whose
+    last answer came after it, and whose headers count every request in that one window is sent
+    again on a fresh window (a loaded machine may be slow once); when :data:`LATE_ATTEMPTS` are late
+    in the same way it is returned as ``late``: the target held a request it counted inside the window,
+    and its answer is judged like any other (a 200 where the limit promises a refusal fails, with
+    the delay as evidence). A late answer counted in a fresh window may simply have arrived after
+    the window, as a slow network makes it: that is no evidence. A burst whose requests were
+    not all sent within the window proves nothing about the count: live, it is sent again when it
+    was a little slow (under two windows, no request resent by the network layer), up to
+    :data:`BURST_ATTEMPTS` times; otherwise, or at once when recording (replay plays the first
+    recorded burst), it is a harness error, not a verdict.
     """
     window = api.budget.real(_limit(api).window)
     attempts = BURST_ATTEMPTS if api.cassette is None else 1
     for attempt in range(1, attempts + 1):
         resent = len(api.network_retries)
+        sent: list[float] = []
+        answered: list[float] = []
+        answers = []
         with api.budget.exclusive():
             start = time.monotonic()
-            answers = [api.get(api.contract.probe) for _ in range(n)]
-            took = time.monotonic() - start
+            for _ in range(n):
+                sent.append(time.monotonic() - start)
+                answers.append(api.get(api.contract.probe))
+                answered.append(time.monotonic() - start)
+        took = answered[-1]
         if api.replaying or took < window:
-            return answers
-        if took >= 2 * window or len(api.network_retries) > resent:
+            return Burst(answers, sent, answered)
+        late = sent[-1] < window and len(api.network_retries) == resent and _one_window(api, answers)
+        if late and attempt >= min(attempts, LATE_ATTEMPTS):
+            return Burst(answers, sent, answered, late=True)
+        if not late and (took >= 2 * window or len(api.network_retries) > resent):
             break
         if attempt < attempts:  # a whole window after the slow burst's last request: every count it left has
             time.sleep(window)  # lapsed, even when a caller's own exclusive() holds the budget around this burst
     raise HarnessError(f"{n} requests took {took:.2f} s, longer than one rate window ({window:.2f} s), on attempt "
                        f"{attempt} of {attempts}: the window may have reset in between; run with a smaller "
                        "--rate-scale")
+
+
+def _one_window(api: Api, answers: list[Exchange]) -> bool:
+    """The target's own headers count every answer in one window: remaining ``limit - 1`` down to 0, and 0 again
+    above the limit. A late answer the target counted in a fresh window arrived after the window: no evidence."""
+    rl = _limit(api)
+    left = [rate.read(rl, ex.status, ex.headers).remaining for ex in answers]
+    return left == [max(0, rl.limit - 1 - i) for i in range(len(answers))]
 
 
 def headers_on_every_answer(api: Api) -> None:
@@ -98,7 +142,7 @@ def remaining_counts_down(api: Api) -> None:
     rl = _limit(api)
     clause = rl.clauses["remaining"]
     api.verifies(clause)
-    answers = _burst(api, rl.limit + 1)
+    answers = _burst(api, rl.limit + 1).answers
     readings = [_read(api, ex, f"request {i + 1} of {len(answers)} in one window") for i, ex in enumerate(answers)]
     if "used" in rl.headers:  # counted up, and read by itself: a wrong max is the limit clause's business
         used = [r.used for r in readings]
@@ -123,8 +167,9 @@ def reset_within_window(api: Api) -> None:
     api.verifies(clause)
     bound = math.ceil(rl.window)
     with api.budget.exclusive():
-        over = _burst(api, rl.limit + 1)[-1]
-        expect_status(over, rl.status, rl.clauses["exceeded"], f"request {rl.limit + 1} within one window")
+        burst = _burst(api, rl.limit + 1)
+        over = burst.answers[-1]
+        expect_status(over, rl.status, rl.clauses["exceeded"], burst.request(rl.limit))
         left = _read(api, over, f"the {rl.status} answer").reset_in(api.budget.scale)
         expect(left is not None and 0 <= left <= bound, clause, f"reset says {left} s, outside the {rl.window:g} s "
                "window", over, expected=f"0 to {bound}", actual=left)
@@ -133,14 +178,14 @@ def reset_within_window(api: Api) -> None:
     expect_status(again, 200, clause, f"GET {api.contract.probe} once the {left:g} s reset announced had passed")
 
 
-def _exceeded(api: Api, answers: list[Exchange]) -> rate.Reading:
+def _exceeded(api: Api, burst: Burst) -> rate.Reading:
     """The first ``limit`` answers served; the next the exceeded status, retry-after and the error fields."""
     rl = _limit(api)
     clause = rl.clauses["exceeded"]
-    for i, ex in enumerate(answers[:-1]):
+    for i, ex in enumerate(burst.answers[:-1]):
         expect_status(ex, 200, clause, f"request {i + 1} of the {rl.limit} a window allows")
-    over = answers[-1]
-    expect_status(over, rl.status, clause, f"request {len(answers)} within one window")
+    over = burst.answers[-1]
+    expect_status(over, rl.status, clause, burst.request(len(burst.answers) - 1))
     reading = _read(api, over, f"the {rl.status} answer")
     if "retry_after" in rl.headers:
         expect(reading.retry_after is not None, clause, f"the {rl.status} answer carries no "
@@ -162,14 +207,22 @@ def exceeded_refused(api: Api) -> None:
 def retry_after_honoured(api: Api) -> None:
     """Exceed the limit, wait what the answer said (retry-after, else reset, else a window), then be served.
 
-    The wait and the retry stay inside the exclusive burst, so no other sharer spends the new window.
+    The wait and the retry stay inside the exclusive burst, so no other sharer spends the new window. A wait
+    that cannot be the window's (more than a few windows, or in the past) fails the clause of the header that
+    asked for it at once: it is never waited.
     """
     rl = _limit(api)
     clause = rl.clauses["retry"]
     api.verifies(rl.clauses["exceeded"], clause)
     with api.budget.exclusive():
-        reading = _exceeded(api, _burst(api, rl.limit + 1))
-        wait = next(w for w in (reading.retry_after, reading.reset_in(api.budget.scale), rl.window) if w is not None)
+        burst = _burst(api, rl.limit + 1)
+        reading = _exceeded(api, burst)
+        wait, told_by = next((w, c) for w, c in ((reading.retry_after, clause),
+                                                 (reading.reset_in(api.budget.scale), rl.clauses.get("reset")),
+                                                 (rl.window, clause)) if w is not None)
+        expect(api.budget.believed(wait) is not None, told_by or clause, f"the {rl.status} answer asks to wait "
+               f"{wait:g} s, which cannot be the {rl.window:g} s window's", burst.answers[-1],
+               expected=f"0 to {BELIEVED_WINDOWS * rl.window:g}", actual=wait)
         api.budget.sleep(wait)
         again = api.get(api.contract.probe)
     expect_status(again, 200, clause, f"GET {api.contract.probe} after waiting the {wait:g} s the {rl.status} "

@@ -195,17 +195,21 @@ class Api:
             self.refused.append(key)  # a refusal leaves no interaction, only this mark in the metadata
             raise ConnectionRefused(f"{where}: connection refused, as recorded in {self.cassette_path}")
         writes.guard(self.target.allow_writes, method, where)  # a real account without --allow-writes: skip, unsent
-        with writes.uninterrupted():  # what a write created is on the ledger before an interrupt lands
-            exchange = self._send(method, where, key, request, fmt, used, deadline)
-            writes.track(self, method, path, exchange)
+        exchange = self._send(method, where, key, request, fmt, used, path, deadline)
         return self._finish(exchange, genuine, invariants)
 
     def _send(self, method: str, where: str, key: str, request: httpx.Request, fmt: str, used: list[str],
-              deadline: float | None = None) -> Exchange:
+              path: str, deadline: float | None = None) -> Exchange:
         """The request on the wire (or from the cassette): retries, the budget, transport errors as HarnessError."""
         try:  # retried where safe, each attempt through the budget (http/resilience.py)
             def wire() -> httpx.Response:  # the deadline starts when the budget lets the request go
-                return resilience.bounded(lambda: self._http.send(request), deadline)
+                # An interrupt is held from the send until what it created is on the ledger; the budget's wait
+                # before it stays interruptible.
+                with writes.uninterrupted():
+                    response = resilience.bounded(lambda: self._http.send(request), deadline)
+                    if writes.tracks(self, method):
+                        writes.track(self, method, path, Exchange.from_response(response, fmt))
+                return response
 
             response = resilience.send(method, where, self.target.base_url, lambda: self.budget.send(used, wire),
                                        retry=deadline is None and str(request.url).startswith(self.target.base_url),

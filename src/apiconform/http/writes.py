@@ -92,9 +92,14 @@ def uninterrupted() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
+def tracks(api: Api, method: str) -> bool:
+    """Whether :func:`track` notes anything of ``method``'s answers: a POST or DELETE on a URL target."""
+    return api.target.kind == "url" and method in ("POST", "DELETE")
+
+
 def track(api: Api, method: str, path: str, exchange: Exchange) -> None:
     """Note a resource a POST created or a DELETE removed, on a URL target; anything else is ignored."""
-    if api.target.kind != "url" or method not in ("POST", "DELETE"):
+    if not tracks(api, method):
         return
     path = path.strip("/")
     up = api.contract.raw.get("upsert")
@@ -116,7 +121,10 @@ def track(api: Api, method: str, path: str, exchange: Exchange) -> None:
             return
         ident = path[len(base) + 1:] if path.startswith(base + "/") else ""
         if method == "DELETE" and ident and "/" not in ident:
-            if exchange.status < 300 or exchange.status == api.contract.writes.get("missing_status", 404):
+            # "Not found" is only a removal where it cannot be the lag of an eventually consistent API: a DELETE
+            # sent right after a create or an edit (a check interrupted there) may not see the record yet.
+            missing = api.contract.writes.get("missing_status", 404)
+            if exchange.status < 300 or (exchange.status == missing and missing not in _lag_statuses(api)):
                 note(os.environ.get(RUN_DIR_ENV), "removed", entry(api, res.name, base, ident, res.unlock))
             return
 
@@ -198,9 +206,9 @@ def clean(entries: Iterable[dict[str, Any]], api_for: Any) -> list[dict[str, Any
 def _delete(api: Api, path: str) -> Exchange:
     """DELETE ``path``; on an eventually consistent API ([consistency]), a record created moments ago may still
     answer a lag status (mStudio: 403 or 404), so such an answer is retried until the documented timeout."""
-    consistency = api.contract.raw.get("consistency", {})
-    lag = set(consistency.get("lag_status", []))
-    deadline = time.monotonic() + float(consistency.get("timeout", 0)) / budget.SETTINGS.scale
+    lag = _lag_statuses(api)
+    timeout = float(api.contract.raw.get("consistency", {}).get("timeout", 0))
+    deadline = time.monotonic() + timeout / budget.SETTINGS.scale
     pause = 0.1
     while True:
         ex = api.delete(path, invariants=False)
@@ -208,6 +216,11 @@ def _delete(api: Api, path: str) -> Exchange:
             return ex
         time.sleep(pause)
         pause = min(pause * 2, 2.0)
+
+
+def _lag_statuses(api: Api) -> set[int]:
+    """What a request inside an eventually consistent API's lag may answer (``[consistency] lag_status``)."""
+    return set(api.contract.raw.get("consistency", {}).get("lag_status", []))
 
 
 def _wrap(api: Api, e: dict[str, Any]) -> Any:

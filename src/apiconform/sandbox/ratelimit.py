@@ -16,6 +16,7 @@ Usage, in a provider's ``create_app(faults, rate_scale)``::
 """
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -37,6 +38,9 @@ RESET_ZERO = "ratelimit-reset-zero"
 NOT_ENFORCED = "ratelimit-not-enforced"
 RETRY_AFTER_MISSING = "ratelimit-retry-after-missing"
 RETRY_AFTER_SHORT = "ratelimit-retry-after-short"
+RESET_IN_MS = "ratelimit-reset-in-ms"
+RESET_AS_EPOCH = "ratelimit-reset-as-epoch"
+DELAYS_NOT_REFUSES = "ratelimit-delays-not-refuses"
 
 #: flag -> (the ``[rate_limit.clauses]`` key it breaks, what it does); a provider builds its Faults from this.
 FAULTS: dict[str, tuple[str, str]] = {
@@ -51,7 +55,13 @@ FAULTS: dict[str, tuple[str, str]] = {
     NOT_ENFORCED: ("exceeded", "requests above the limit are served"),
     RETRY_AFTER_MISSING: ("exceeded", "the exceeded response carries no retry-after"),
     RETRY_AFTER_SHORT: ("retry", "retry-after says 0 while the window is still closed"),
+    RESET_IN_MS: ("reset", "reset is sent in milliseconds (1000 where 1 second is meant)"),
+    RESET_AS_EPOCH: ("reset", "reset is sent as a Unix timestamp where seconds left are documented"),
+    DELAYS_NOT_REFUSES: ("exceeded", "a request above the limit is held until its window has passed, then "
+                                     "served (200, with its window's headers) instead of refused"),
 }
+#: the faults a provider takes only when it has the header they bend (its own faults.py picks them)
+OPT_IN: frozenset[str] = frozenset({RESET_IN_MS, RESET_AS_EPOCH, DELAYS_NOT_REFUSES})
 
 
 def authorization_key(scope: Scope) -> str:
@@ -106,10 +116,14 @@ class RateLimitMiddleware:
         # Sandbox seconds until the window resets, rounded to the microsecond: on a scaled clock the float
         # arithmetic makes a full window 1.0000000000000009, which whole-second headers would round up to 2.
         left = round((start + c.window / c.scale - now) * c.scale, 6)
-        headers = self._headers(count, left, over)
+        delayed = over and DELAYS_NOT_REFUSES in c.faults
+        headers = self._headers(count, left, over and not delayed)
         if HEADERS_MISSING_ON_WRITES in c.faults and scope["method"] in ("POST", "PATCH", "PUT", "DELETE"):
             headers = {}
-        if over:
+        if delayed:  # held until its window has passed, then served with the headers of the window it came in
+            await asyncio.sleep(max(0.0, start + c.window / c.scale - time.monotonic()))
+            await self.app(scope, receive, self._with(headers, send))
+        elif over:
             response = c.error(left)
             response.status_code = c.status
             await response(scope, receive, self._with(headers, send))
@@ -126,7 +140,8 @@ class RateLimitMiddleware:
         out = {n["max"]: str(limit), n["used"]: str(counted)} if c.style == "used" else {
             n["limit"]: str(limit), n["remaining"]: str(c.limit - counted if REMAINING_NEGATIVE in faults
                                                         else max(0, c.limit - counted)),
-            n["reset"]: str(math.ceil(time.time() + reset / c.scale) if c.epoch_reset else math.ceil(reset))}
+            n["reset"]: str(math.ceil(time.time() + reset / c.scale) if c.epoch_reset or RESET_AS_EPOCH in faults
+                            else math.ceil(reset * 1000) if RESET_IN_MS in faults else math.ceil(reset))}
         if over and RETRY_AFTER_MISSING not in faults:
             wait = 0.0 if RETRY_AFTER_SHORT in faults else left
             out[n["retry_after"]] = f"{math.ceil(wait * 10) / 10:.1f}" if c.fractional_retry_after \

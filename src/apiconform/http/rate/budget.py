@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +45,16 @@ INFLIGHT_TTL = 60.0  # a request not answered by then (the client times out soon
 COUNTERS_DIR = "rate-counters"
 OFF = "off"  # --rate-store off: no budget, only counting (a benchmark's control run)
 FLUSH_EVERY = 1.0  # seconds between two writes of a process's counters (each process writes its last at its end)
+# A reset or retry-after up to this many documented windows is followed. Beyond it, or in the past, it cannot be
+# the window's (a reset in milliseconds, an epoch timestamp where seconds are documented): the budget takes one
+# window instead, and a store's hold further away than that (plus a second) is repaired. No header makes anyone
+# wait longer.
+BELIEVED_WINDOWS = 2
+TELL_AFTER = 1.0  # a wait longer than this many real seconds is announced (which provider, how long, why)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -53,6 +64,7 @@ class Settings:
     store: str = "auto"  # auto | a directory | redis://host:port/db
     scale: float = 1.0  # the sandbox's clock runs this much faster than the documented one
     run_dir: Path | None = None  # counters go here; with `auto`, a sandbox's budget too
+    say: Callable[[str], None] = _stderr  # one line to the user (the plugin's goes past pytest's capture)
 
 
 SETTINGS = Settings()
@@ -65,11 +77,12 @@ def user_store_dir() -> Path:
     return user_cache_dir() / "rate"
 
 
-def configure(store: str = "auto", scale: float = 1.0, run_dir: Path | None = None) -> None:
+def configure(store: str = "auto", scale: float = 1.0, run_dir: Path | None = None,
+              say: Callable[[str], None] = _stderr) -> None:
     """Set this process's settings; budgets made earlier are dropped."""
     if not scale > 0:
         raise ValueError(f"--rate-scale must be above 0, not {scale}")
-    SETTINGS.store, SETTINGS.scale, SETTINGS.run_dir = store, scale, run_dir
+    SETTINGS.store, SETTINGS.scale, SETTINGS.run_dir, SETTINGS.say = store, scale, run_dir, say
     _budgets.clear()
 
 
@@ -156,6 +169,7 @@ class Budget:
     _weight: int = field(init=False, default=1)  # > 1 once the target announced a lower limit than documented
     _broken: str = field(init=False, default="")
     _flushed: float = field(init=False, default=-math.inf)  # time.monotonic() of the last flush
+    _told: float = field(init=False, default=0.0)  # the end of the last wait announced
 
     def __post_init__(self) -> None:
         self.scope = _digest(self.provider, self.base_url)
@@ -178,13 +192,44 @@ class Budget:
         """Seconds on the target's clock (a header value) as real seconds."""
         return seconds / self.scale
 
+    def believed(self, seconds: float | None) -> float | None:
+        """A reset or retry-after (seconds of the target's clock) the budget follows; None for one that cannot
+        be the window's: in the past, or more than BELIEVED_WINDOWS documented windows away."""
+        if seconds is None or self.rl is None or not 0 <= seconds <= BELIEVED_WINDOWS * self.rl.window:
+            return None
+        return seconds
+
     def sleep(self, seconds: float) -> None:
-        """Wait ``seconds`` of the target's clock (e.g. a retry-after); never in replay."""
+        """Wait ``seconds`` of the target's clock (e.g. a retry-after); never in replay, never beyond belief."""
+        if self.believed(seconds) is None:
+            raise HarnessError(f"{self.provider}: asked to wait {seconds:g} s of the target's clock, not 0 to "
+                               f"{BELIEVED_WINDOWS} rate windows; not waiting")
         if self.replaying:
             return
         if self._owner:  # keep the lease for the whole wait
             self._guard(self.store.try_lease, self.scope, self._owner, self._lease_ttl(seconds), time.time())
+        self._tell(self.real(seconds), "as the target's rate-limit headers asked")
         time.sleep(max(0.0, self.real(seconds)))
+
+    def _tell(self, wait: float, why: str) -> None:
+        """Say that this process waits ``wait`` real seconds, once per wait, when it is longer than TELL_AFTER."""
+        until = time.time() + wait
+        if wait > TELL_AFTER and until > self._told + TELL_AFTER:
+            self._told = until
+            SETTINGS.say(f"apiconform: {self.provider} waits {wait:.1f} s for its rate budget ({self.base_url}): "
+                         f"{why}")
+
+    def _sane(self, hold: float, now: float) -> float:
+        """A hold no header could have set (a store poisoned by an older run) is cut to one window, saying so."""
+        assert self.rl is not None and self.store is not None
+        if hold <= now + BELIEVED_WINDOWS * self.rl.window + 1.0:  # the documented window: any --rate-scale's hold
+            return hold
+        repaired = now + self.window
+        self._guard(self.store.cap_hold, self.scope, repaired)
+        SETTINGS.say(f"apiconform: rate store {self.store.name}: {self.provider}'s hold ({self.base_url}) was "
+                     f"{hold - now:.0f} s away, more than {BELIEVED_WINDOWS} rate windows, which no rate-limit "
+                     f"header can ask for; repaired to one window")
+        return repaired
 
     def _lease_ttl(self, extra: float = 0.0) -> float:
         return 30.0 + 4 * self.window + self.real(extra)
@@ -232,7 +277,10 @@ class Budget:
         while True:
             now = time.time()
             owner, hold = self._guard(store.gate, self.scope, now)
+            hold = self._sane(hold, now)
             if owner is not None or hold > now:
+                if owner is None:
+                    self._tell(hold - now, "the target said nothing is left, or a 429 or a burst asked to wait")
                 time.sleep(self._poll() if owner is not None else min(hold - now, 1.0))
                 continue
             # Registered before the lease is looked at again: a holder taking the lease now waits for us.
@@ -250,6 +298,7 @@ class Budget:
                 self._guard(store.finish, self.scope, token, 0.0)
                 raise
             self._guard(store.finish, self.scope, token, 0.0)  # not sent
+            self._tell(wait, f"the documented rate ({self.rl.limit} per {self.rl.window:g} s) is spent")
             time.sleep(max(wait, 0.001))
 
     # -- the three entry points --------------------------------------------------------
@@ -289,21 +338,25 @@ class Budget:
         exceeded = status == self.rl.status
         if reading.limit and reading.limit < self.rl.limit:  # each request now spends a larger share
             self._weight = max(self._weight, math.ceil(self.rl.limit / reading.limit))
-        reset = reading.reset_in(self.scale, now)
+        told = reading.reset_in(self.scale, now)
+        reset = self.believed(told)  # one that cannot be the window's is the reset check's failure, not a wait
         if self._owner is not None:  # inside a planned burst: the check reads the 429 itself
             counters.planned_429 += exceeded
-            waits = [w for w in (reading.retry_after, reset) if w is not None]
+            waits = [w for w in (self.believed(reading.retry_after), reset) if w is not None]
             self._announced = max([self._announced, *(now + self.real(w) for w in waits)])
         elif exceeded:
             counters.unplanned_429 += 1
-            wait = self.real(next((w for w in (reading.retry_after, reset) if w is not None), self.rl.window))
-            if wait > max(60.0, 3 * self.window):  # e.g. a daily quota: waiting would stall the run
+            told = next((w for w in (reading.retry_after, told) if w is not None), None)
+            if told is not None and told > BELIEVED_WINDOWS * self.rl.window:  # a daily quota, or a garbled header
                 self._flush(force=True)
-                raise HarnessError(f"{self.provider}: an unplanned {status} asks to wait {wait:.0f} s, "
-                                   f"far longer than the rate window; not waiting")
+                raise HarnessError(f"{self.provider}: an unplanned {status} asks to wait {self.real(told):.0f} s, "
+                                   f"more than {BELIEVED_WINDOWS} rate windows; not waiting")
+            believed = self.believed(told)
+            wait = self.real(self.rl.window if believed is None else believed)
+            self._tell(wait, f"an unplanned {status}")
             self._hold(now + wait + self.margin)
         elif reading.remaining == 0 and not reading.exempt:  # the target says nothing is left: everyone waits
-            self._hold(now + (self.real(reset) if reset is not None else self.window) + self.margin)
+            self._hold(now + self.real(reset if reset is not None else self.rl.window) + self.margin)
         self._flush()
         return exceeded and self._owner is None and self.pacing
 
@@ -352,9 +405,11 @@ class Budget:
             now = time.time()
             busy, done = self._guard(store.quiet, self.scope, now)
             _, hold = self._guard(store.gate, self.scope, now)
-            start = max(done + self.window + self.margin, hold)
+            start = max(done + self.window + self.margin, self._sane(hold, now))
             if not busy and start <= now:
                 return
+            if not busy:
+                self._tell(start - now, "a burst above the limit starts on a fresh window")
             self._guard(store.try_lease, self.scope, self._owner, self._lease_ttl(), now)
             time.sleep(self._poll() if busy else min(start - now, 1.0))
 

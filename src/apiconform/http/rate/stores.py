@@ -54,6 +54,10 @@ class Store(ABC):
         """Nobody sends before ``until`` (an earlier hold is never shortened)."""
 
     @abstractmethod
+    def cap_hold(self, scope: str, until: float) -> None:
+        """A hold later than ``until`` becomes ``until`` (the repair of one no header could have set)."""
+
+    @abstractmethod
     def begin(self, scope: str, token: str, deadline: float) -> None:
         """A request is about to be sent; forgotten at ``deadline`` if it never finishes."""
 
@@ -133,6 +137,9 @@ class FileStore(Store):
     def raise_hold(self, scope: str, until: float) -> None:
         self._upsert(scope, "hold", until)
 
+    def cap_hold(self, scope: str, until: float) -> None:
+        self._db.execute("UPDATE scope SET hold = ?1 WHERE scope = ?2 AND hold > ?1", (until, scope))
+
     def begin(self, scope: str, token: str, deadline: float) -> None:
         self._db.execute("INSERT INTO inflight (token, scope, deadline) VALUES (?, ?, ?)", (token, scope, deadline))
 
@@ -175,6 +182,12 @@ local owner = redis.call('GET', KEYS[1])
 if owner == false or owner == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0
 """
+# KEYS[1]: a number; ARGV[1]: the cap, ARGV[2]: ttl ms. A larger value becomes the cap.
+_CAP = """
+local old = tonumber(redis.call('GET', KEYS[1]) or '0')
+if old > tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
@@ -203,7 +216,8 @@ class RedisStore(Store):
             self._r.ping()
         except (*self.errors, ValueError) as exc:
             raise StoreError(f"rate store {self.name} is unreachable: {exc}") from None
-        self._raise, self._lease, self._release = (self._r.register_script(s) for s in (_RAISE, _LEASE, _RELEASE))
+        self._raise, self._cap, self._lease, self._release = (self._r.register_script(s)
+                                                              for s in (_RAISE, _CAP, _LEASE, _RELEASE))
 
     @staticmethod
     def _k(scope: str, what: str) -> str:
@@ -223,6 +237,9 @@ class RedisStore(Store):
 
     def raise_hold(self, scope: str, until: float) -> None:
         self._raise_to(self._k(scope, "hold"), until)
+
+    def cap_hold(self, scope: str, until: float) -> None:
+        self._cap(keys=[self._k(scope, "hold")], args=[repr(until), STATE_TTL * 1000])
 
     def begin(self, scope: str, token: str, deadline: float) -> None:
         key = self._k(scope, "inflight")

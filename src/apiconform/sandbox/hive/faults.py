@@ -14,7 +14,7 @@ PAGE_CLAUSES = {"walk": "hive.page.walk", "counts": "hive.page.counts", "item_co
 HOOK_CLAUSES = {"delivered": "hive.webhook.delivered", "signature": "hive.webhook.signature"}
 # Hive has no reset header, and a used count above max reads as remaining 0: those block faults break nothing here.
 RATE_FAULTS = {flag: v for flag, v in ratelimit.FAULTS.items() if v[0] in RATE_CLAUSES
-               and flag != ratelimit.REMAINING_NEGATIVE}
+               and flag != ratelimit.REMAINING_NEGATIVE and flag not in ratelimit.OPT_IN}
 
 
 def _sentence(what: str) -> str:
