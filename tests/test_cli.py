@@ -100,3 +100,24 @@ def test_every_command_can_be_piped_into_a_reader_that_stops_early():
         proc = subprocess.run(f"{sys.executable} -m apiconform.cli faults mite | head -1", shell=True,
                               capture_output=True, text=True, timeout=60)
         assert proc.stdout.startswith("header-key-ignored") and proc.stderr == "", proc.stderr
+
+
+def test_checks_are_chosen_by_clause_area_or_provenance(tmp_path):
+    """--clause/--area/--provenance pick the checks whose cassettes say they verify such a clause."""
+    cassettes, some = tmp_path / "cassettes", ["--", "-k", "test_conditional or test_reads or test_auth"]
+    record = cli("run", "--provider", "mite", "--mode", "record", "-n", "0", "--cassette-dir", str(cassettes),
+                 "--report-dir", str(tmp_path / "rec"), *some)
+    assert record.returncode == 0, record.stdout[-2000:] + record.stderr[-2000:]
+
+    def chosen(*args: str) -> set[str]:
+        proc = cli("run", "--provider", "mite", "--mode", "replay", "-n", "0", "--cassette-dir", str(cassettes),
+                   "--report-dir", str(tmp_path / "r"), *args, *some)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        records = json.loads((tmp_path / "r" / "results.json").read_text())["records"]
+        return {r["test"].split("::")[1] for r in records if r["verdict"] == "pass"}
+
+    conditional = chosen("--clause", "mite.cond.*")
+    assert conditional == {"test_etags_weak", "test_if_none_match_304", "test_etag_changes_after_update"}
+    assert chosen("--area", "conditional") == conditional
+    auth = chosen("--area", "auth", "--provenance", "assumed")
+    assert auth and all(name.startswith("test_") for name in auth) and not auth & conditional
