@@ -49,6 +49,7 @@ FAULTS: list[Fault] = [
     Fault("unsorted-lists", "mite.page.sorted", "Lists come in descending id order instead of by name."),
     Fault("hourly-rate-string", "mite.schema.resources", "Customers' hourly_rate is rendered as a string."),
     Fault("create-drops-note", "mite.payload.valid-accepted", "A create ignores note and stores \"\"."),
+    Fault("create-drops-hourly-rate", "mite.payload.valid-accepted", "A customer create stores hourly_rate 0, yet answers it as sent."),
     Fault("blank-name-accepted", "mite.payload.blank-name", "Blank or whitespace-only names are accepted on create."),
     Fault("negative-minutes-accepted", "mite.payload.negative-minutes", "Time entries accept negative minutes."),
     Fault("tracker-stop-empty", "mite.tracker.start-stop", "Stopping the tracker answers {\"tracker\":{}}."),

@@ -150,10 +150,13 @@ async def _create(ctx: Ctx, collection: str) -> Response:
         record["user_id"] = ctx.user["id"]
     record.update(change.values)
     record = state.insert(ctx.store, collection, record)
+    shown = record
+    if collection == "customers" and "hourly_rate" in change.values and ctx.has("create-drops-hourly-rate"):
+        shown, record["hourly_rate"] = dict(record), 0  # answers what it was sent, stores the default
     extra = {}
     if not ctx.has("create-no-location"):
         extra["Location"] = f"{ctx.base_url}/{collection}/{record['id']}.{ctx.suffix}"
-    return _single(ctx, collection, record, status=201, extra=extra)
+    return _single(ctx, collection, shown, status=201, extra=extra)
 
 
 async def _update(ctx: Ctx, collection: str, raw_id: str) -> Response:

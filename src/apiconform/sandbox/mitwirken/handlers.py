@@ -94,7 +94,11 @@ def _show(ctx: Ctx, ident: str) -> Response:
 
 async def _create(ctx: Ctx) -> Response:
     values = members.validate(await _body(ctx), creating=True, faults=ctx.faults)
-    return _member(ctx, ctx.store.add(values, datetime.now(UTC)))
+    record = ctx.store.add(values, datetime.now(UTC))
+    if ctx.has("create-drops-unsubscribed"):  # answers what it was sent, stores the default
+        record["unsubscribed"] = False
+        return _member(ctx, {**record, "unsubscribed": values.get("unsubscribed", False)})
+    return _member(ctx, record)
 
 
 async def _update(ctx: Ctx, ident: str) -> Response:
