@@ -8,6 +8,7 @@ FAULTS: list[Fault] = [
     Fault("header-key-ignored", "mite.auth.header-key", "The X-MiteApiKey header never authenticates."),
     Fault("query-key-ignored", "mite.auth.query-key", "The api_key query parameter never authenticates."),
     Fault("basic-auth-ignored", "mite.auth.basic", "HTTP basic credentials never authenticate."),
+    Fault("basic-refused-on-writes", "mite.auth.basic", "HTTP basic credentials authenticate reads only: a write with them gets 401."),
     Fault("403-for-missing-key", "mite.auth.401-missing", "A request without any credentials gets 403 instead of 401."),
     Fault("wrong-key-accepted", "mite.auth.401-wrong", "Any unknown 16-hex API key authenticates as the owner."),
     Fault("revoked-key-accepted", "mite.auth.401-revoked", "The key of a user whose API access is off still authenticates."),
