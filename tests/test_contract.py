@@ -79,3 +79,30 @@ def test_a_look_alike_too_short_to_scrub_is_refused(tmp_path):
     bad.write_text(MITWIRKEN.read_text().replace('look_alikes = ["rate_limit_exceeded"]', 'look_alikes = ["ok"]', 1))
     with pytest.raises(ContractError, match=r"contract.toml: \[scrub\] look_alikes"):
         load_contract(bad)
+
+
+def test_auth_methods_are_read_by_class(tmp_path):
+    """``[[auth]] methods`` takes single methods and the classes read and write; the checks read each class."""
+    c = load_contract(MITE)
+    query, basic = c.auth_variant("api-key-query"), c.auth_variant("basic")
+    assert query.of_class("read") == ("GET",) and query.of_class("write") == ()
+    assert basic.of_class("read") == ("GET", "HEAD") and basic.of_class("write") == ("POST", "PATCH", "PUT", "DELETE")
+    classes = tmp_path / "contract.toml"
+    classes.write_text(MITE.read_text().replace('methods = ["GET"]', 'methods = ["read", "write", "GET"]', 1))
+    assert load_contract(classes).auth_variant("api-key-query").methods == ("GET", "HEAD", "POST", "PUT", "PATCH",
+                                                                            "DELETE")
+
+
+@pytest.mark.parametrize("old,new,culprit", [
+    ('methods = ["GET"]', 'methods = ["FETCH"]', "FETCH"),
+    ('methods = ["GET"]', 'methods = []', "declares no methods"),
+    ('resource = "customers"', 'resource = "account"', "account"),
+    ('PUT = "mite.verb.put-alias", ', '', "PUT"),
+    ('[auth_probes.write]', '[auth_probes.nowrite]', "write"),
+])
+def test_declared_auth_methods_must_be_exercisable(tmp_path, old, new, culprit):
+    """A write method a variant declares needs [auth_probes.write]: a resource with a sample and its clause."""
+    bad = tmp_path / "contract.toml"
+    bad.write_text(MITE.read_text().replace(old, new, 1))
+    with pytest.raises(ContractError, match=culprit):
+        load_contract(bad)

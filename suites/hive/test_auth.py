@@ -1,11 +1,21 @@
-"""Hive auth: Authorization: Bearer <API key>; a missing or wrong key gets 401 ["authentication required"]."""
+"""Hive auth: Authorization: Bearer <API key> on reads and writes; a missing or wrong key gets 401
+["authentication required"]."""
 import pytest
 
 from apiconform.checks import auth
+from apiconform.contract.model import suite_contract
+
+CONTRACT = suite_contract(__file__)
 
 
-def test_bearer_authenticates(api):
-    auth.variant_authenticates(api, "bearer")
+@pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth if a.of_class("read")])
+def test_variant_authenticates(api, variant):
+    auth.variant_authenticates(api, variant)
+
+
+@pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth if a.of_class("write")])
+def test_variant_writes(api, variant):
+    auth.variant_writes(api, variant)
 
 
 def test_missing_key_401(api):

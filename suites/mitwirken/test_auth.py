@@ -1,5 +1,5 @@
-"""Mitwirken auth: Bearer mit_ keys; 401 missing, 403 invalid (wrong, malformed, revoked); a restricted
-key only reads; plain HTTP never serves the API."""
+"""Mitwirken auth: Bearer mit_ keys on reads and writes; 401 missing, 403 invalid (wrong, malformed, revoked);
+a restricted key only reads; plain HTTP never serves the API."""
 import pytest
 
 from apiconform.checks import access, auth
@@ -8,8 +8,14 @@ from apiconform.contract.model import suite_contract
 CONTRACT = suite_contract(__file__)
 
 
-def test_bearer_authenticates(api):
-    auth.variant_authenticates(api, "bearer")
+@pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth if a.of_class("read")])
+def test_variant_authenticates(api, variant):
+    auth.variant_authenticates(api, variant)
+
+
+@pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth if a.of_class("write")])
+def test_variant_writes(api, variant):
+    auth.variant_writes(api, variant)
 
 
 def test_missing_key_401(api):

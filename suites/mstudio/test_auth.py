@@ -1,16 +1,22 @@
-"""mStudio auth: X-Access-Token and Authorization: Bearer; missing, unknown, malformed and expired tokens
-refused (401, assumed); an api_read token only reads (403 on writes, assumed); plain HTTP never serves."""
+"""mStudio auth: X-Access-Token and Authorization: Bearer, each on reads and writes; missing, unknown, malformed
+and expired tokens refused (401, assumed); an api_read token only reads (403 on writes, assumed); plain HTTP never
+serves."""
 import pytest
 
 from apiconform.checks import auth, eventual
+from apiconform.contract.model import suite_contract
+
+CONTRACT = suite_contract(__file__)
 
 
-def test_access_token_authenticates(api):
-    auth.variant_authenticates(api, "access_token")
+@pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth if a.of_class("read")])
+def test_variant_authenticates(api, variant):
+    auth.variant_authenticates(api, variant)
 
 
-def test_bearer_authenticates(api):
-    auth.variant_authenticates(api, "bearer")
+@pytest.mark.parametrize("variant", [a.name for a in CONTRACT.auth if a.of_class("write")])
+def test_variant_writes(api, variant):
+    auth.variant_writes(api, variant)
 
 
 def test_missing_token_401(api):

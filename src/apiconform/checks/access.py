@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiconform.checks.common import as_credential, created, created_id, discard, resource
+from apiconform.checks.common import as_credential, created, created_id, discard, read_item, resource
 from apiconform.checks.expect import body_data, expect, expect_error, expect_resource, expect_status
 from apiconform.checks.generate import valid_payloads
 from apiconform.contract.model import Resource
@@ -130,16 +130,24 @@ def malformed_body_is_400(api: Api, res_name: str, fmt: str, clause: str) -> Non
 
 
 def locked_refuses_changes(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:
-    """A locked record refuses update and delete; the documented override (force) still works."""
+    """A locked record refuses update and delete, and a separate read shows it unchanged; the documented
+    override (force) still works, and the update after it reads back."""
     api.verifies(clause)
     res = resource(api, res_name)
     locked = api.contract.writes.get("locked_status", 423)
     with created(api, res, attrs) as (ident, _):
         path = f"{res.path}/{ident}"
         expect_status(api.patch(path, res.wrap(dict(res.lock or {}))), 200, clause, "lock")
+        before = read_item(api, res, ident, clause)
         expect_status(api.patch(path, res.wrap({"note": "changed while locked"})), locked, clause,
                       "update of a locked record")
         expect_status(api.delete(path), locked, clause, "delete of a locked record")
+        after = read_item(api, res, ident, clause)
+        expect(after == before, clause, "the refused update or delete changed the locked record", expected=before,
+               actual=after)
         expect_status(api.patch(path, res.wrap(dict(res.unlock or {}))), 200, clause, "unlock with force")
         expect_status(api.patch(path, res.wrap({"note": "changed after unlock"})), 200, clause,
                       "update after unlock")
+        note = read_item(api, res, ident, clause).get("note")
+        expect(note == "changed after unlock", clause, "the update after the unlock does not read back",
+               expected="changed after unlock", actual=note)

@@ -82,7 +82,8 @@ def same_data_in_every_format(api: Api, res_name: str, clause: str) -> None:
 
 
 def create_from_xml(api: Api, res_name: str, attrs: dict[str, Any], clause: str) -> None:
-    """A write in XML is understood: the resource it creates carries the XML's required name.
+    """A write in XML is understood: the resource it creates, and a separate read of it, carry the XML's
+    required name.
 
     (Echoing every attribute is the payload checks' clause; this one is about the format.)
     """
@@ -91,6 +92,9 @@ def create_from_xml(api: Api, res_name: str, attrs: dict[str, Any], clause: str)
     with created(api, res, attrs, fmt="xml") as (ident, item):
         expect(item.get("name") == attrs["name"], clause, "a resource created from XML does not carry its name",
                expected=attrs["name"], actual=item.get("name"))
+        stored = read_item(api, res, ident, clause).get("name")
+        expect(stored == attrs["name"], clause, "a resource created from XML does not read back with its name",
+               expected=attrs["name"], actual=stored)
 
 
 def accept_ignored(api: Api, clause: str) -> None:

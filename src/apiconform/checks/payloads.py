@@ -1,4 +1,5 @@
-"""Generated payloads: valid ones are accepted and echoed, invalid ones rejected as documented.
+"""Generated payloads: valid ones are accepted and kept (a separate read shows each field), invalid ones
+rejected as documented.
 
 Live and record draw payloads with Hypothesis from the resource's create schema; replay
 takes the payloads its cassette recorded and re-validates them, so replayed verdicts do not
@@ -13,7 +14,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from apiconform.checks.common import created, created_id, discard, resource, sample
+from apiconform.checks.common import Ident, created, created_id, discard, resource, sample
 from apiconform.checks.expect import body_data, expect, expect_error, expect_resource, expect_status
 from apiconform.checks.generate import breaks_only, invalid_payload, valid_payloads
 from apiconform.contract.model import InvalidPayload, Resource
@@ -62,7 +63,11 @@ def _count_error(api: Api, recorded: int, n: int) -> CassetteError:
 
 
 def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
-    """Valid create payloads: answered with the create status (the writes' create clause) and echoed."""
+    """Valid create payloads: answered with the create status (the writes' create clause), echoed, and kept.
+
+    Kept is shown by a separate GET of the new record (:func:`kept`): a target that answers with the body
+    it was sent but stores only some of it (the required fields, say) echoes everything and fails only there.
+    """
     create_clause = api.contract.writes.get("create_clause", clause)
     api.verifies(clause, create_clause, api.contract.schema_clause)
     res = resource(api, res_name)
@@ -79,6 +84,8 @@ def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
             for key, value in attrs.items():
                 expect(echoes(value, item.get(key)), clause, f"created {res_name} does not echo {key}", ex,
                        expected=value, actual=item.get(key))
+            expect(stray is not None, create_clause, f"created {res_name} carries no id", ex, actual=ex.text[:200])
+            kept(api, res, stray, attrs, clause, "the create")
         finally:
             if stray is not None:
                 discard(api, res, stray)
@@ -86,10 +93,8 @@ def valid_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
 
 
 def valid_updates_accepted(api: Api, res_name: str, n: int, clause: str) -> None:
-    """Valid update payloads, each sent to one sample record: accepted, and each field read back as sent.
-
-    The read-back is a separate GET, so an update that answers well but keeps nothing fails.
-    """
+    """Valid update payloads, each sent to one sample record: accepted, and each field read back as sent
+    by a separate GET (:func:`kept`), so an update that answers well but keeps nothing fails."""
     api.verifies(clause, api.contract.schema_clause)
     res = resource(api, res_name)
     schema = load_schema(api.contract.provider, res.update_schema)
@@ -100,13 +105,19 @@ def valid_updates_accepted(api: Api, res_name: str, n: int, clause: str) -> None
             still_valid(api, attrs, schema)
             ex = api.patch(f"{res.path}/{ident}", res.wrap(attrs))
             expect_status(ex, api.contract.writes.get("update_status", 200), clause, f"update {res_name} {attrs!r}")
-            back = api.get(f"{res.path}/{ident}")
-            expect_status(back, 200, api.contract.writes["read_clause"], f"GET {res_name} {ident} after the update")
-            item = expect_resource(api.contract, back, res, api.contract.schema_clause)
-            for key, value in attrs.items():
-                expect(item.get(key) == value, clause, f"{res_name} read back after the update does not carry {key}",
-                       back, expected=value, actual=item.get(key))
+            kept(api, res, ident, attrs, clause, "the update")
         all_sent(api, len(payloads), n)  # before the cleanup, which a trimmed cassette lacks too
+
+
+def kept(api: Api, res: Resource, ident: Ident, attrs: dict[str, Any], clause: str, write: str) -> None:
+    """A separate GET of ``ident`` carries every field of ``attrs`` as :func:`echoes` compares them: what the
+    write's own answer says proves nothing about what was stored."""
+    back = api.get(f"{res.path}/{ident}")
+    expect_status(back, 200, api.contract.writes["read_clause"], f"GET {res.name} {ident} after {write}")
+    item = expect_resource(api.contract, back, res, api.contract.schema_clause)
+    for key, value in attrs.items():
+        expect(echoes(value, item.get(key)), clause, f"{res.name} read back after {write} does not carry {key}",
+               back, expected=value, actual=item.get(key))
 
 
 def unique(res: Resource, attrs: dict[str, Any]) -> dict[str, Any]:

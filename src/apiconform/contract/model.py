@@ -25,7 +25,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "provider": {"name", "title", "base_url", "https_only", "probe", "user_agent"},
     "credentials": ({"env", "secret", "required", "refused", "shape"},),
     "auth": ({"name", "kind", "methods", "clause", "header", "param", "credential", "username", "password"},),
-    "auth_probes": {"status", "refused_status", "*_status", "*_error", "*_key", "body"},
+    "auth_probes": {"status", "refused_status", "*_status", "*_error", "*_key", "body", "write"},
     "formats": {"style", "default", "media_types", "unsupported_status", "unsupported_suffix"},
     "status": ANY,
     "errors": {"json", "xml", "type_field", "status_field", "types", "messages_field", "by_status", "validation"},
@@ -87,17 +87,28 @@ class Credential:
     shape: str = ""  # regex of what such a credential looks like (e.g. Mitwirken's mit_…): the leak gate scans for it
 
 
+#: The method classes an ``[[auth]]`` variant may declare in ``methods``, beside single methods.
+METHOD_CLASSES = {"read": ("GET", "HEAD"), "write": ("POST", "PUT", "PATCH", "DELETE")}
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+METHODS = (*READ_METHODS, *METHOD_CLASSES["write"])
+
+
 @dataclass(frozen=True)
 class AuthVariant:
     name: str
     kind: str  # header | query | basic | bearer
-    methods: tuple[str, ...]
+    methods: tuple[str, ...]  # the methods it authenticates, classes expanded (e.g. read -> GET, HEAD)
     clause: str
     header: str = ""
     param: str = ""
     credential: str = ""
     username: str = ""
     password: str = ""
+
+    def of_class(self, cls: str) -> tuple[str, ...]:
+        """The declared methods of class ``read`` or ``write``, in declared order: each is exercised with this
+        variant (checks/auth.py)."""
+        return tuple(m for m in self.methods if (m in READ_METHODS) == (cls == "read"))
 
 
 @dataclass(frozen=True)
@@ -335,7 +346,7 @@ def load_contract(path: Path) -> Contract:
     auth = []
     for a in raw.get("auth", []):
         a = dict(a)
-        a["methods"] = tuple(m.upper() for m in a.get("methods", []))
+        a["methods"] = _methods(a.get("methods", []), a.get("name"), path)
         try:
             auth.append(AuthVariant(**a))
         except TypeError as exc:
@@ -464,6 +475,42 @@ def _unknown(table: dict[str, Any], known: set[str], where: str, path: Path) -> 
         raise ContractError(f"{path}: [{where}] has unknown key {extra[0]!r} (known: {', '.join(sorted(known))})")
 
 
+def _methods(declared: Any, name: Any, path: Path) -> tuple[str, ...]:
+    """``[[auth]] methods``: single methods and classes (``read``, ``write``), expanded, each once; none is an error,
+    since a variant that declares nothing is never exercised."""
+    methods: list[str] = []
+    for value in declared if isinstance(declared, list) else [declared]:
+        for method in METHOD_CLASSES.get(str(value).lower(), (str(value).upper(),)):
+            if method not in METHODS:
+                raise ContractError(f"{path}: [[auth]] {name!r}: method {value!r} is not one of "
+                                    f"{', '.join((*METHOD_CLASSES, *METHODS))}")
+            if method not in methods:
+                methods.append(method)
+    if not methods:
+        raise ContractError(f"{path}: [[auth]] {name!r} declares no methods")
+    return tuple(methods)
+
+
+def _check_auth_writes(c: Contract) -> None:
+    """A variant that declares a write method is exercised on it (checks/auth.py ``variant_writes``), so
+    ``[auth_probes.write]`` names the resource written (with a sample), the change an update sends, and for each
+    such method the clause its effect is held to."""
+    wanted = {m for a in c.auth for m in a.of_class("write")}
+    if not wanted:
+        return
+    where = "auth_probes.write"
+    spec = _need(c.auth_probes, "write", "auth_probes", c.path)
+    res = c.resources.get(_need(spec, "resource", where, c.path))
+    if res is None or not res.sample:
+        raise ContractError(f"{c.path}: [{where}] resource {spec['resource']!r} is no resource with a sample")
+    change = _need(spec, "change", where, c.path)
+    clauses = _need(spec, "clauses", where, c.path)
+    if not isinstance(change, dict) or not change or not isinstance(clauses, dict):
+        raise ContractError(f"{c.path}: [{where}] change and clauses must be tables, change not empty")
+    for method in sorted(wanted):
+        c.clause(_need(clauses, method, f"{where}.clauses", c.path))
+
+
 def _shape(raw: dict[str, Any], name: str, path: Path) -> str:
     shape = str(raw.get("shape", ""))
     try:
@@ -512,6 +559,7 @@ def _cross_check(c: Contract) -> None:
     for clause_id in named:
         c.clause(clause_id)
     _check_webhooks(c)
+    _check_auth_writes(c)
     for a in c.auth:
         for cred in (a.credential, a.username, a.password):
             if cred and cred not in c.credentials:

@@ -44,6 +44,7 @@ FAULTS: list[Fault] = [
     Fault("upsert-keeps-deleted", "hive.verb.soft-delete", "bulk_upsert of a deleted SKU leaves it deleted."),
     Fault("duplicate-sku-accepted", "hive.sku.duplicate", "Creating a SKU with an active SKU's merchant_sku_id makes a second one."),
     Fault("create-drops-hs-code", "hive.payload.valid-accepted", "A SKU create ignores hs_code."),
+    Fault("create-stores-required-only", "hive.payload.valid-accepted", "A SKU create stores only merchant_sku_id and name, yet answers every field sent."),
     Fault("update-keeps-values", "hive.payload.valid-accepted", "A SKU update answers 200 (and reactivates) but keeps the old values."),
     Fault("blank-name-accepted", "hive.payload.constraints", "A SKU without a name is accepted."),
     Fault("negative-cost-accepted", "hive.payload.constraints", "A negative cost_in_cents or weight_in_kg is accepted."),

@@ -28,7 +28,8 @@ def authenticate(request: Request, store: Store, faults: frozenset[str]) -> Reco
         return _by_key(store, header_key, faults)
     if query_key is not None and "query-key-ignored" not in faults:
         return _by_key(store, query_key, faults)
-    if authorization is not None and "basic-auth-ignored" not in faults:
+    if authorization is not None and "basic-auth-ignored" not in faults \
+            and not (request.method not in ("GET", "HEAD") and "basic-refused-on-writes" in faults):
         return _by_basic(store, authorization)
     presented = header_key is not None or query_key is not None or authorization is not None
     if not presented and "403-for-missing-key" in faults:

@@ -150,10 +150,15 @@ async def _create(ctx: Ctx, collection: str) -> Response:
         record["user_id"] = ctx.user["id"]
     record.update(change.values)
     record = state.insert(ctx.store, collection, record)
+    shown = record
+    if collection == "customers" and "hourly_rate" in change.values and ctx.has("create-drops-hourly-rate"):
+        shown, record["hourly_rate"] = dict(record), 0  # answers what it was sent, stores the default
+    if ctx.fmt == "xml" and ctx.has("xml-create-name-unstored"):
+        shown, record["name"] = dict(record), ""  # answers what it was sent, stores no name
     extra = {}
     if not ctx.has("create-no-location"):
         extra["Location"] = f"{ctx.base_url}/{collection}/{record['id']}.{ctx.suffix}"
-    return _single(ctx, collection, record, status=201, extra=extra)
+    return _single(ctx, collection, shown, status=201, extra=extra)
 
 
 async def _update(ctx: Ctx, collection: str, raw_id: str) -> Response:
@@ -161,6 +166,9 @@ async def _update(ctx: Ctx, collection: str, raw_id: str) -> Response:
     record = _find(ctx, collection, raw_id)
     body = await bodies.read(ctx.request, ROOTS[collection], ctx.faults)
     if collection == "time_entries":
+        if record["locked"] and not body.force and ctx.has("locked-update-applied"):  # refused below, applied first
+            record.update(validate(ctx.store, ctx.user, collection, body.attrs, creating=False, lenient=body.lenient,
+                                   faults=ctx.faults).values)
         _check_lock(ctx, record, body.force)
     change = validate(ctx.store, ctx.user, collection, body.attrs, creating=False, lenient=body.lenient,
                       faults=ctx.faults)

@@ -38,6 +38,7 @@ FAULTS: list[Fault] = [
     Fault("create-answer-not-stored", "mitwirken.verb.writes-200", "A create answers with a created_at a second earlier than the one it stores and reads back."),
     Fault("delete-answers-empty", "mitwirken.verb.writes-200", "A delete answers 200 with an empty body instead of {object, id, deleted}."),
     Fault("create-ignores-last-name", "mitwirken.payload.valid-accepted", "A create ignores last_name and stores null."),
+    Fault("create-drops-unsubscribed", "mitwirken.payload.valid-accepted", "A create stores unsubscribed as false, yet answers it as sent."),
     Fault("update-applies-nothing", "mitwirken.payload.valid-accepted", "An update answers 200 with the member but changes nothing."),
     Fault("long-name-accepted", "mitwirken.payload.constraints", "A first_name longer than 100 characters is accepted."),
     Fault(cursor.AFTER_INCLUDES_CURSOR, "mitwirken.page.walk", "A page after a cursor starts with the cursor's member."),

@@ -103,6 +103,9 @@ async def _create(ctx: Ctx) -> Response:
     record = ctx.store.add(values, datetime.now(UTC))
     if ctx.has("create-answer-not-stored"):  # the answer's created_at is not the stored one
         return _member(ctx, {**record, "created_at": members.timestamp(datetime.now(UTC) - timedelta(seconds=1))})
+    if ctx.has("create-drops-unsubscribed"):  # answers what it was sent, stores the default
+        record["unsubscribed"] = False
+        return _member(ctx, {**record, "unsubscribed": values.get("unsubscribed", False)})
     return _member(ctx, record)
 
 

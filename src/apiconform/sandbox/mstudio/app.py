@@ -38,20 +38,21 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 log = logging.getLogger(__name__)
 
 
-def presented(headers: Headers, faults: frozenset[str]) -> str | None:
+def presented(headers: Headers, faults: frozenset[str], method: str = "GET") -> str | None:
     """The token a request carries: X-Access-Token, else Authorization: Bearer."""
     token = headers.get("x-access-token")
     if token and "access-token-refused" not in faults:
         return token.strip()
     scheme, _, value = (headers.get("authorization") or "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip() and "bearer-refused" not in faults:
+    if scheme.lower() == "bearer" and value.strip() and "bearer-refused" not in faults \
+            and not (method in WRITES and "bearer-refused-on-writes" in faults):
         return value.strip()
     return None
 
 
 def authenticate(request: Request, store: st.Store, revoked: dict[str, st.Record], faults: frozenset[str]
                  ) -> st.Record:
-    value = presented(request.headers, faults)
+    value = presented(request.headers, faults, request.method)
     if value is None:
         raise forbidden("no access token") if "missing-token-403" in faults else unauthorized()
     record = store.token_by_secret(value)

@@ -25,6 +25,7 @@ def _sentence(what: str) -> str:
 FAULTS: list[Fault] = [
     Fault("access-token-refused", "mstudio.auth.access-token", "The X-Access-Token header is ignored: such requests are unauthenticated."),
     Fault("bearer-refused", "mstudio.auth.bearer", "Authorization: Bearer is ignored: such requests are unauthenticated."),
+    Fault("bearer-refused-on-writes", "mstudio.auth.bearer", "Authorization: Bearer authenticates reads only: a POST, PUT or DELETE with it is unauthenticated."),
     Fault("missing-token-403", "mstudio.auth.missing", "A request without a token gets 403 Forbidden instead of 401."),
     Fault("unknown-token-403", "mstudio.auth.unknown", "An unknown or malformed token gets 403 Forbidden instead of 401."),
     Fault("expired-token-accepted", "mstudio.auth.expired", "A token past its expiresAt still authenticates."),
