@@ -121,3 +121,27 @@ def test_checks_are_chosen_by_clause_area_or_provenance(tmp_path):
     assert chosen("--area", "conditional") == conditional
     auth = chosen("--area", "auth", "--provenance", "assumed")
     assert auth and all(name.startswith("test_") for name in auth) and not auth & conditional
+
+
+def test_version_help_and_json_catalogue():
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("apiconform ")
+    serve = cli("serve", "--help").stdout
+    assert "whose sandbox: hive, mite, mitwirken, mstudio" in " ".join(serve.split())
+    run_help = cli("run", "--help").stdout
+    assert "exit status:" in run_help and "130  interrupted" in run_help
+    faults = json.loads(cli("faults", "mite", "--json").stdout)
+    assert {"name": "etag-ignored", "clause": "mite.cond.304",
+            "description": "If-None-Match is ignored: never a 304."} in faults
+    assert len(faults) == len(fault_catalogue("mite"))
+
+
+def test_reports_are_readable_by_the_group(tmp_path):
+    from apiconform.report.files import write_reports
+
+    saved = os.umask(0o022)
+    try:
+        paths = write_reports([{"provider": "mite", "test": "t", "verdict": "pass"}], tmp_path, mode="live")
+    finally:
+        os.umask(saved)
+    assert {oct(p.stat().st_mode & 0o777) for p in paths.values()} == {"0o644"}
