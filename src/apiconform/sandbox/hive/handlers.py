@@ -247,11 +247,16 @@ async def list_restocking(ctx: Ctx) -> Response:
     return _listed(ctx, sorted(ctx.store.restocking.values(), key=lambda r: r["id"], reverse=True), ranges=False)
 
 
-async def show_restocking(ctx: Ctx, ident: str) -> Response:
-    record = _find(ctx, ctx.store.restocking, ident)
-    if ctx.has("restocking-read-404"):
+def _shown(ctx: Ctx, table: dict[int, Record], ident: str, fault: str) -> Response:
+    """One record of ``table``, or the 404 that ``fault`` answers for it instead."""
+    record = _find(ctx, table, ident)
+    if ctx.has(fault):
         raise ApiError(404, NOT_FOUND)
     return json_response(record, ctx.faults)
+
+
+async def show_restocking(ctx: Ctx, ident: str) -> Response:
+    return _shown(ctx, ctx.store.restocking, ident, "restocking-read-404")
 
 
 async def create_restocking(ctx: Ctx) -> Response:
@@ -284,10 +289,7 @@ async def list_returns(ctx: Ctx) -> Response:
 
 
 async def show_return(ctx: Ctx, ident: str) -> Response:
-    record = _find(ctx, ctx.store.returns, ident)
-    if ctx.has("returns-read-404"):
-        raise ApiError(404, NOT_FOUND)
-    return json_response(record, ctx.faults)
+    return _shown(ctx, ctx.store.returns, ident, "returns-read-404")
 
 
 async def register_webhook(ctx: Ctx) -> Response:
