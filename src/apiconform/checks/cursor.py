@@ -60,19 +60,20 @@ def _items(api: Api, res: Resource, clause: str, params: dict[str, Any]) -> tupl
     return expect_page(api.contract, ex, res, api.contract.schema_clause)
 
 
-def walk(api: Api, res: Resource, clause: str) -> list[dict[str, Any]]:
-    """Every item from the first page to the last with ``after``, each page held to the walk's rules."""
+def walk(api: Api, res: Resource, clause: str, size: int | None = None) -> list[dict[str, Any]]:
+    """Every item from the first page to the last with ``after`` (pages of ``size``, else ``page_size``),
+    each page held to the walk's rules."""
     records: dict[Ident, dict[str, Any]] = {}
-    ids = _walk(api, res, clause, "after", None, records)
+    ids = _walk(api, res, clause, "after", None, records, size)
     return [records[i] for i in ids]
 
 
 def _walk(api: Api, res: Resource, clause: str, direction: str, start: Ident | None,
-          records: dict[Ident, dict[str, Any]] | None = None) -> list[Ident]:
+          records: dict[Ident, dict[str, Any]] | None = None, size: int | None = None) -> list[Ident]:
     """Every id from ``start`` on in ``direction`` (``after`` or ``before``), in list order; ``records``
     collects the items by id."""
     pg = _rules(api)
-    size, seen, cursor = pg["page_size"], [], start
+    size, seen, cursor = size or pg["page_size"], [], start
     while True:
         params = {pg["limit"]: size, **({pg[direction]: cursor} if cursor is not None else {})}
         items, more = _items(api, res, clause, params)

@@ -60,10 +60,11 @@ def _page(api: Api, res: Resource, prefix: str, clause: str, path: str = "", **p
     return expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
 
 
-def walk(api: Api, res: Resource, prefix: str, clause: str) -> list[dict[str, Any]]:
-    """Every item of the list narrowed to ``prefix``, page by page with ``page_size``, until a short page."""
+def walk(api: Api, res: Resource, prefix: str, clause: str, size: int | None = None) -> list[dict[str, Any]]:
+    """Every item of the list narrowed to ``prefix``, page by page with ``size`` (else ``page_size``), until a
+    short page."""
     pg = api.contract.pagination
-    size, page, out = pg["page_size"], pg["first_page"], []
+    size, page, out = size or pg["page_size"], pg["first_page"], []
     while True:
         items = _page(api, res, prefix, clause, **{pg["limit"]: size, pg["page"]: page})
         out += items

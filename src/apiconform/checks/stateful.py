@@ -75,8 +75,9 @@ class Run:
 
 
 WALKS: dict[str, Callable[[Run, str], list[dict[str, Any]]]] = {  # by [pagination] style; a walk may narrow by prefix
-    "limit-page": lambda run, prefix: pagination.walk(run.api, run.res, prefix, run.clause),
-    "cursor": lambda run, prefix: cursor.walk(run.api, run.res, run.clause),
+    "limit-page": lambda run, prefix: pagination.walk(run.api, run.res, prefix, run.clause,
+                                                         run.table.get("page_size")),
+    "cursor": lambda run, prefix: cursor.walk(run.api, run.res, run.clause, run.table.get("page_size")),
     "page-number": lambda run, prefix: pages.all_items(run.api, run.res, {}, run.clause),
 }
 

@@ -59,7 +59,8 @@ CONTRACT_KEYS: dict[str, Any] = {
     "spec": {"document", "source", "licence", "versions", "operations", "schemas", "clause", "clauses"},
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
-    "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live"},
+    "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
+                 "page_size"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -512,7 +513,7 @@ def _check_stateful(c: Contract) -> None:
             table["update"].get(table["label"], table["marker"])).startswith(table["marker"]):
         raise ContractError(f"{c.path}: [stateful] create must set {table['label']} to start with the marker, "
                             "and update keep it")
-    for key in ("sequences", "steps", "live"):
+    for key in ("sequences", "steps", "live", "page_size"):
         if not isinstance(table.get(key, 1), int) or table.get(key, 1) < 1:
             raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
 
