@@ -112,8 +112,7 @@ CASES: dict[str, Case] = {
         [*REPLAY, "--deviations", str(tmp / "deviations.toml")])[1],
     "corrupt-cassette": lambda root, tmp, env, sb: (_cassette(root).write_text("interactions: [\n"), REPLAY)[1],
     "truncated-cassette": lambda root, tmp, env, sb: (_truncate(_cassette(root)), REPLAY)[1],
-    "newer-cassette": lambda root, tmp, env, sb: (
-        _edit(_cassette(root), "metadata:\n", "metadata:\n  format: 99\n"), REPLAY)[1],
+    "newer-cassette": lambda root, tmp, env, sb: (_newer(_cassette(root)), REPLAY)[1],
     "unwritable-report-dir": lambda root, tmp, env, sb: (
         (tmp / "a-file").write_text("x"), [*REPLAY, "--report-dir", str(tmp / "a-file" / "reports")])[1],
     "missing-credentials": lambda root, tmp, env, sb: _target(sb, env, "MITE_API_KEY"),
@@ -125,6 +124,15 @@ CASES: dict[str, Case] = {
     "refused-credentials": lambda root, tmp, env, sb: _target(sb, env, MITE_API_KEY="0123456789abcdef",
                                                               MITE_PASSWORD="not-the-password"),
 }
+
+
+def _newer(path: Path) -> None:
+    """Mark the cassette as written by a newer format (replacing the format it names, if any)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.setdefault("metadata", {})["format"] = 99
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
 
 
 def _truncate(path: Path) -> None:

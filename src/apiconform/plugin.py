@@ -301,8 +301,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     writes.raise_if_swallowed()  # a SIGINT/SIGTERM lost in a gc callback still stops the run
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_keyboard_interrupt(excinfo: Any) -> None:
     writes.delivered()
+    # Python 3.11 can leave a traceback entry without a line number when the signal lands between two
+    # bytecodes; pytest's own report of the interrupt then crashes (exit 1, and the run no longer reads as
+    # interrupted). Such entries show nothing anyway. (``_rawentry``: pytest exposes no other way to ask.)
+    excinfo.traceback = excinfo.traceback.filter(lambda entry: entry._rawentry.tb_lineno is not None)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -438,6 +443,7 @@ class _Collector:
         self.red: list[dict[str, Any]] = []
         self.rate_problems: list[str] = []
 
+    @pytest.hookimpl(tryfirst=True)  # before the terminal prints the outcome: a shown verdict is a recorded one
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == RECORD_KEY:
@@ -452,11 +458,11 @@ class _Collector:
         listed = self.config.stash[_session_key].deviations
         if listed:
             records += deviations.stale(records, listed, self.config.getoption("deviations"))
-        if report_dir and records:
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        if report_dir and (records or interrupted):  # an interrupt before the first verdict says so too
             from apiconform.report.files import write_reports
 
-            run = {**_run_options(self.config), "interrupted": session.exitstatus == pytest.ExitCode.INTERRUPTED,
-                   "collected": session.testscollected}
+            run = {**_run_options(self.config), "interrupted": interrupted, "collected": session.testscollected}
             write_reports(records, Path(report_dir), mode=self.config.getoption("mode"), rate=spent, run=run)
         self.red = [r for r in records if r["verdict"] in RED]
         self.rate_problems = rate.problems(spent)
