@@ -65,6 +65,7 @@ class Settings:
     scale: float = 1.0  # the sandbox's clock runs this much faster than the documented one
     run_dir: Path | None = None  # counters go here; with `auto`, a sandbox's budget too
     say: Callable[[str], None] = _stderr  # one line to the user (the plugin's goes past pytest's capture)
+    spare: bool = False  # --spare-rate-limit: no check exceeds the limit on purpose
 
 
 SETTINGS = Settings()
@@ -78,11 +79,12 @@ def user_store_dir() -> Path:
 
 
 def configure(store: str = "auto", scale: float = 1.0, run_dir: Path | None = None,
-              say: Callable[[str], None] = _stderr) -> None:
+              say: Callable[[str], None] = _stderr, spare: bool = False) -> None:
     """Set this process's settings; budgets made earlier are dropped."""
     if not scale > 0:
         raise ValueError(f"--rate-scale must be above 0, not {scale}")
     SETTINGS.store, SETTINGS.scale, SETTINGS.run_dir, SETTINGS.say = store, scale, run_dir, say
+    SETTINGS.spare = spare
     _budgets.clear()
 
 
@@ -142,6 +144,7 @@ class Counters:
     store: str
     requests: int = 0
     planned_429: int = 0
+    planned_bursts: int = 0  # exclusive() windows that got a planned 429
     unplanned_429: int = 0
     first: float = 0.0  # time.time() when the first request asked the budget
     last: float = 0.0  # and when the last answer came
@@ -170,6 +173,11 @@ class Budget:
     _broken: str = field(init=False, default="")
     _flushed: float = field(init=False, default=-math.inf)  # time.monotonic() of the last flush
     _told: float = field(init=False, default=0.0)  # the end of the last wait announced
+
+    @property
+    def spare(self) -> bool:
+        """``--spare-rate-limit``: provoke no 429; the checks that would are skipped."""
+        return SETTINGS.spare
 
     def __post_init__(self) -> None:
         self.scope = _digest(self.provider, self.base_url)
@@ -377,12 +385,14 @@ class Budget:
             return
         store = self.store
         owner = uuid.uuid4().hex
+        before = self.counters.planned_429 if self.counters else 0
         if store is None:  # replay: the recorded burst plays back as it was
             self._owner = owner
             try:
                 yield
             finally:
                 self._owner = None
+                self._count_burst(before)
             return
         while not self._guard(store.try_lease, self.scope, owner, self._lease_ttl(), time.time()):
             time.sleep(self._poll())
@@ -392,11 +402,16 @@ class Budget:
             yield
         finally:
             self._owner = None
+            self._count_burst(before)
             try:
                 _, done = self._guard(store.quiet, self.scope, time.time())
                 self._hold(max(time.time(), done + self.window + self.margin, self._announced + self.margin))
             finally:
                 self._guard(store.release, self.scope, owner)
+
+    def _count_burst(self, before: int) -> None:
+        if self.counters is not None and self.counters.planned_429 > before:
+            self.counters.planned_bursts += 1
 
     def _wait_quiet(self) -> None:
         store = self.store
@@ -446,11 +461,12 @@ def collect(run_dir: Path) -> dict[str, dict[str, Any]]:
     spans: dict[str, list[float]] = {}
     for path in sorted((run_dir / COUNTERS_DIR).glob("*.json")):
         c = json.loads(path.read_text())
-        entry = out.setdefault(c["provider"], {"requests": 0, "planned_429": 0, "unplanned_429": 0,
+        entry = out.setdefault(c["provider"], {"requests": 0, "planned_429": 0, "planned_bursts": 0,
+                                               "unplanned_429": 0,
                                                "limit": c["limit"], "window_s": c["window_s"], "scale": c["scale"],
                                                "target": c["target"], "store": c["store"]})
-        for name in ("requests", "planned_429", "unplanned_429"):
-            entry[name] += c[name]
+        for name in ("requests", "planned_429", "planned_bursts", "unplanned_429"):
+            entry[name] += c.get(name, 0)
         if c["store_error"]:
             entry["store_error"] = c["store_error"]
         if c["requests"]:
@@ -459,6 +475,8 @@ def collect(run_dir: Path) -> dict[str, dict[str, Any]]:
         span = spans.get(provider, [0.0])
         entry["wall_s"] = round(max(span) - min(span), 3)
         entry["min_wall_s"] = round(entry["requests"] * entry["window_s"] / entry["limit"], 3)
+        # the floor: the same requests at the documented rate (the window before --rate-scale)
+        entry["floor_s"] = round(entry["min_wall_s"] * entry["scale"], 3)
     return dict(sorted(out.items()))
 
 
