@@ -29,15 +29,17 @@ def start(providers: list[str], workers: int, reports: Path) -> subprocess.Popen
     cmd = [sys.executable, "-m", "apiconform.cli", "run", "-n", str(workers), "--report-dir", str(reports)]
     for provider in providers:
         cmd += ["--provider", provider]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    reports.mkdir(parents=True)
+    with open(reports / "output.txt", "w") as out:  # a file, not a pipe: nobody reads while the runs go on
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
 
 
 def finish(proc: subprocess.Popen, reports: Path, began: float) -> dict:
-    out, _ = proc.communicate()
+    proc.wait()
     elapsed = time.perf_counter() - began
     results = reports / "results.json"
     if not results.exists():
-        sys.exit(f"{proc.args} wrote no results:\n{out[-3000:]}")
+        sys.exit(f"{proc.args} wrote no results:\n{(reports / 'output.txt').read_text()[-3000:]}")
     doc = json.loads(results.read_text())
     return {"elapsed": elapsed, "rate": doc.get("rate", {}), "totals": doc["totals"], "rc": proc.returncode}
 
@@ -66,8 +68,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
         runs = {p: start([p], args.workers, Path(tmp) / p) for p in args.providers}
-        for provider, proc in runs.items():
-            print(row(provider, finish(proc, Path(tmp) / provider, began)), flush=True)
+        while runs:  # each row as its run ends, with its own time
+            for provider, proc in list(runs.items()):
+                if proc.poll() is not None:
+                    print(row(provider, finish(runs.pop(provider), Path(tmp) / provider, began)), flush=True)
+            time.sleep(0.2)
         if args.all:
             began = time.perf_counter()
             r = finish(start(["mite", *RATE_LIMITED], args.workers, Path(tmp) / "all"), Path(tmp) / "all", began)

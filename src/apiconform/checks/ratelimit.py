@@ -1,15 +1,16 @@
 """Rate limits as the contract's ``[rate_limit]`` defines them: header names, what they mean, the clauses.
 
-One check per ``[rate_limit.clauses]`` key: the headers are on every answer and well-formed
-(``headers``); the limit header is the documented limit (``limit``); remaining counts down within a
-window and stops at zero (``remaining``); reset lies within the window (``reset``); above the limit
-comes the exceeded status with retry-after and the error fields (``exceeded``); a request after
-retry-after is served (``retry``). Header durations are on the target's clock (``--rate-scale``
-speeds up a sandbox's); ``api.budget`` converts them.
+The headers are on every answer and well-formed, and the limit header is the documented limit
+(``headers_on_every_answer``: no burst needed). Everything else comes from one window above the limit,
+the run's only planned burst (``one_window_above_the_limit``): remaining counts down within the window
+and stops at zero (``remaining``); above the limit comes the exceeded status with retry-after and the
+error fields (``exceeded``); reset lies within the window (``reset``); a request after the wait is served
+(``retry``). Header durations are on the target's clock (``--rate-scale`` speeds up a sandbox's);
+``api.budget`` converts them.
 
-The checks that exceed the limit do it on purpose inside ``api.budget.exclusive()``: the burst
-starts on a fresh window, no other sharer of the budget sends meanwhile, and its 429s count as
-planned, never as a defect of the run.
+The burst exceeds the limit on purpose inside ``api.budget.exclusive()``: it starts on a fresh window, no
+other sharer of the budget sends meanwhile, and its 429s count as planned, never as a defect of the run.
+``--spare-rate-limit`` skips it (and the exempt route's check, which would exceed a route that is not exempt).
 """
 from __future__ import annotations
 
