@@ -41,7 +41,8 @@ def finish(proc: subprocess.Popen, reports: Path, began: float) -> dict:
     if not results.exists():
         sys.exit(f"{proc.args} wrote no results:\n{(reports / 'output.txt').read_text()[-3000:]}")
     doc = json.loads(results.read_text())
-    return {"elapsed": elapsed, "rate": doc.get("rate", {}), "totals": doc["totals"], "rc": proc.returncode}
+    bad = [f"  {r['test']}: {r['verdict']}: {r['message'][:300]}" for r in doc["records"] if r["verdict"] != "pass"]
+    return {"elapsed": elapsed, "rate": doc.get("rate", {}), "totals": doc["totals"], "rc": proc.returncode, "bad": bad}
 
 
 def row(provider: str, r: dict) -> str:
@@ -71,7 +72,8 @@ def main() -> None:
         while runs:  # each row as its run ends, with its own time
             for provider, proc in list(runs.items()):
                 if proc.poll() is not None:
-                    print(row(provider, finish(runs.pop(provider), Path(tmp) / provider, began)), flush=True)
+                    r = finish(runs.pop(provider), Path(tmp) / provider, began)
+                    print("\n".join([row(provider, r), *r["bad"]]), flush=True)
             time.sleep(0.2)
         if args.all:
             began = time.perf_counter()

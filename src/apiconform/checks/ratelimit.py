@@ -67,11 +67,15 @@ class Burst:
                 f"s later, once the window was over: delayed instead of refused)")
 
 
-def _burst(api: Api, n: int) -> Burst:
-    """``n`` reads of the probe within one window of the target's, with the budget to ourselves.
+def _burst(api: Api) -> Burst:
+    """Reads of the probe until one is above the limit of the window they are in, with the budget to ourselves.
+
+    The burst goes on in the window the other checks have partly spent: the first answer says what is
+    left, so it sends that many more and one above the limit (``limit + 1`` on a fresh window). A window
+    that resets in between (what is left goes up) starts the count again (:func:`_send`).
 
     Whether a burst fits its window depends on when its requests were sent. A burst answered
-    within the window proves the count. One whose requests were all sent within the window, whose
+    within one window's time proves the count. One whose requests were all sent within the window, whose
     last answer came after it, and whose headers count every request in that one window is sent
     again on a fresh window (a loaded machine may be slow once); when :data:`LATE_ATTEMPTS` are late
     in the same way it is returned as ``late``: the target held a request it counted inside the window,
@@ -87,15 +91,8 @@ def _burst(api: Api, n: int) -> Burst:
     attempts = BURST_ATTEMPTS if api.cassette is None else 1
     for attempt in range(1, attempts + 1):
         resent = len(api.network_retries)
-        sent: list[float] = []
-        answered: list[float] = []
-        answers = []
-        with api.budget.exclusive():
-            start = time.monotonic()
-            for _ in range(n):
-                sent.append(time.monotonic() - start)
-                answers.append(api.get(api.contract.probe))
-                answered.append(time.monotonic() - start)
+        with api.budget.exclusive(fresh=False):
+            answers, sent, answered = _send(api)
         took = answered[-1]
         if api.replaying or took < window:
             return Burst(answers, sent, answered)
@@ -106,17 +103,52 @@ def _burst(api: Api, n: int) -> Burst:
             break
         if attempt < attempts:  # a whole window after the slow burst's last request: every count it left has
             time.sleep(window)  # lapsed, even when a caller's own exclusive() holds the budget around this burst
-    raise HarnessError(f"{n} requests took {took:.2f} s, longer than one rate window ({window:.2f} s), on attempt "
-                       f"{attempt} of {attempts}: the window may have reset in between; run with a smaller "
+    raise HarnessError(f"{len(answers)} requests took {took:.2f} s, longer than one rate window ({window:.2f} s), on "
+                       f"attempt {attempt} of {attempts}: the window may have reset in between; run with a smaller "
                        "--rate-scale")
 
 
-def _one_window(api: Api, answers: list[Exchange]) -> bool:
-    """The target's own headers count every answer in one window: remaining ``limit - 1`` down to 0, and 0 again
-    above the limit. A late answer the target counted in a fresh window arrived after the window: no evidence."""
+def _left(rl: RateLimit, ex: Exchange) -> int | None:
+    """What the window has left after this answer, by the documented limit (Hive's used counts up to it)."""
+    reading = rate.read(rl, ex.status, ex.headers)
+    if "used" in rl.headers:
+        return None if reading.used is None else max(0, rl.limit - reading.used)
+    return reading.remaining
+
+
+def _send(api: Api) -> tuple[list[Exchange], list[float], list[float]]:
+    """The burst's requests in the window they end in, and when each was sent and answered (real seconds after
+    that window's first): the first answer's ``left``, then that many more, then one above the limit; or fewer,
+    up to the first refusal. Headers that say nothing usable mean a fresh window (``limit + 1``)."""
     rl = _limit(api)
-    left = [rate.read(rl, ex.status, ex.headers).remaining for ex in answers]
-    return left == [max(0, rl.limit - 1 - i) for i in range(len(answers))]
+    answers: list[Exchange] = []
+    sent: list[float] = []
+    answered: list[float] = []
+    planned, previous, start = rl.limit + 1, None, time.monotonic()
+    for _ in range(2 * (rl.limit + 1)):  # at most one window reset in between
+        at = time.monotonic()
+        ex = api.get(api.contract.probe)
+        left = _left(rl, ex)
+        if answers and ex.status != rl.status and None not in (left, previous) and left > previous:
+            answers, sent, answered, start = [], [], [], at  # the window reset: count again from here
+        if not answers:
+            planned = (rl.limit - 1 if left is None else left) + 2
+        sent.append(at - start)
+        answers.append(ex)
+        answered.append(time.monotonic() - start)
+        previous = left
+        if ex.status == rl.status or len(answers) >= planned:
+            break
+    return answers, sent, answered
+
+
+def _one_window(api: Api, answers: list[Exchange]) -> bool:
+    """The target's own headers count every answer in one window: what is left goes down by one to 0, and is 0
+    again above the limit. A late answer the target counted in a fresh window arrived after the window: no
+    evidence."""
+    rl = _limit(api)
+    left = [_left(rl, ex) for ex in answers]
+    return left[0] is not None and left == [max(0, left[0] - i) for i in range(len(answers))]
 
 
 def headers_on_every_answer(api: Api) -> None:
@@ -143,10 +175,11 @@ def _spare(api: Api) -> None:
 
 
 def one_window_above_the_limit(api: Api) -> None:
-    """Every clause a window above the limit shows, from one burst of ``limit + 1`` reads (the run's only planned
-    429): remaining (or used) counts the window, the last request is refused with the exceeded status,
-    retry-after and the error fields, reset lies within the window, and a read after the shorter of
-    retry-after and reset is served. Each clause is judged by itself, so a fault fails exactly its own.
+    """Every clause a window above the limit shows, from one burst (the run's only planned 429): the reads the
+    window has left and one more (:func:`_burst`). Remaining (or used) counts the window, the last request
+    is refused with the exceeded status, retry-after and the error fields, reset lies within the window, and a
+    read after the shorter of retry-after and reset is served. Each clause is judged by itself,
+    so a fault fails exactly its own.
 
     The wait proves both headers at once: served after the shorter, the longer is an upper bound that was
     also right; refused, the header that asked for the shorter wait is wrong (retry-after on a tie: it is the
@@ -156,8 +189,8 @@ def one_window_above_the_limit(api: Api) -> None:
     keys = [k for k in ("remaining", "exceeded", "reset", "retry") if k in rl.clauses]
     api.verifies(*(rl.clauses[k] for k in keys))
     _spare(api)
-    with api.budget.exclusive():
-        burst = _burst(api, rl.limit + 1)
+    with api.budget.exclusive(fresh=False):
+        burst = _burst(api)
         readings = [_read(api, ex, f"request {i + 1} of {len(burst.answers)} in one window")
                     for i, ex in enumerate(burst.answers)]
         _counted(api, burst.answers, readings)
@@ -170,13 +203,14 @@ def one_window_above_the_limit(api: Api) -> None:
 
 
 def _counted(api: Api, answers: list[Exchange], readings: list[rate.Reading]) -> None:
-    """Over ``limit + 1`` requests in one window: ``limit - 1``, ..., 0, and 0 again above the limit; or, where
-    the provider counts what is used (Hive), 1, ..., ``limit``, and at least ``limit`` above it."""
+    """From what the first answer left, counted down by one per request to 0, and 0 again above the limit (on a
+    fresh window ``limit - 1``, ..., 0, 0); or, where the provider counts what is used (Hive), up by one to
+    ``limit``, and at least ``limit`` above it."""
     rl = _limit(api)
     clause = rl.clauses["remaining"]
     if "used" in rl.headers:  # counted up, and read by itself: a wrong max is the limit clause's business
         used = [r.used for r in readings]
-        expected_used = [*range(1, rl.limit + 1), f">= {rl.limit}"]
+        expected_used = [*range(used[0] or 1, rl.limit + 1), f">= {rl.limit}"]
         expect(used[:-1] == expected_used[:-1] and (used[-1] or 0) >= rl.limit, clause, f"used over {len(answers)} "
                f"requests in one window went {used}", answers[-1], expected=expected_used, actual=used)
         return
@@ -184,7 +218,8 @@ def _counted(api: Api, answers: list[Exchange], readings: list[rate.Reading]) ->
     expect(not below, clause, f"remaining went below zero: {'; '.join(below)}", answers[-1], expected=">= 0",
            actual=below)
     left = [r.remaining for r in readings]
-    expected = [rl.limit - 1 - i for i in range(rl.limit)] + [0]
+    first = rl.limit - 1 if left[0] is None else left[0]
+    expected = [first - i for i in range(first + 1)] + [0]
     expect(left == expected, clause, f"remaining over {len(answers)} requests in one window went {left}",
            answers[-1], expected=expected, actual=left)
 
@@ -237,7 +272,7 @@ def exempt_marked(api: Api, path: str) -> None:
     api.verifies(clause)
     name, marker = rl.headers["exempt"], rl.values["exempt"]
     _spare(api)  # a route that is not exempt after all would answer the last of these with a 429
-    with api.budget.exclusive():
+    with api.budget.exclusive(fresh=False):  # exempt requests count nothing: no fresh window needed
         answers = [api.get(path) for _ in range(rl.limit + 1)]
     for i, ex in enumerate(answers):
         expect(ex.headers.get(name, "").lower() == marker.lower(), clause, f"GET {path} (request {i + 1} of "
