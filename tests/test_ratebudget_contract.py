@@ -231,6 +231,6 @@ def test_unplanned_429_from_a_sandbox_makes_the_run_red_but_not_from_a_url():
 def test_a_burst_far_slower_than_its_window_is_an_error_at_once(tmp_path, suite_run):
     """At a clock so fast that no burst of limit + 1 fits one window, the burst check says so as an `error`, not a
     `fail`: a slow machine is not a contract violation. A burst far slower than its window is not sent again."""
-    _, records = suite_run("mitwirken", tmp_path, "--rate-scale", "100000", "-k", "test_above_the_limit_429")
+    _, records = suite_run("mitwirken", tmp_path, "--rate-scale", "100000", "-k", "test_one_window_above_the_limit")
     assert [(r["verdict"], r["violated"]) for r in records] == [("error", None)]
     assert "longer than one rate window" in records[0]["message"] and "attempt 1 of 3" in records[0]["message"]

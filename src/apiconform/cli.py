@@ -61,6 +61,9 @@ def _main(argv: list[str] | None) -> int:
                      "redis://host:port/db to share it with other machines, or off (count only: no pacing, no retries)")
     run.add_argument("--rate-scale", type=float, default=1.0, metavar="N",
                      help="run the sandbox's rate limit and the budget N times faster (default 1)")
+    run.add_argument("--spare-rate-limit", action="store_true",
+                     help="provoke no 429: skip the checks that exceed the rate limit on purpose (a key shared "
+                     "with production)")
     run.add_argument("--check", action="append", default=[], metavar="NODEID",
                      help="only this check (repeatable), e.g. 'suites/mite/test_auth.py::test_revoked_key_401'")
     run.add_argument("--clause", action="append", default=[], metavar="GLOB",
@@ -213,6 +216,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.allow_writes:
         pytest_args += ["--allow-writes"]
     pytest_args += [f"--rate-store={args.rate_store}", f"--rate-scale={args.rate_scale}"]
+    if args.spare_rate_limit:
+        pytest_args += ["--spare-rate-limit"]
     if args.max_age is not None:
         pytest_args += [f"--max-age={args.max_age}"] + (["--strict-age"] if args.strict_age else [])
     pytest_args += args.pytest_args
@@ -245,8 +250,10 @@ def _run(args: argparse.Namespace) -> int:
         for line in coverage_lines(records, args.mode, results_doc.get("run")):
             print(line)
         for provider, spent in results_doc.get("rate", {}).items():
-            print(f"rate {provider}: {spent['requests']} requests, {spent['planned_429']} planned 429, "
-                  f"{spent['unplanned_429']} unplanned 429, {spent['wall_s']:.1f} s (min {spent['min_wall_s']:.1f} s)")
+            print(f"rate {provider}: {spent['requests']} requests, {spent.get('planned_bursts', 0)} planned burst(s) "
+                  f"({spent['planned_429']} planned 429), {spent['unplanned_429']} unplanned 429, "
+                  f"{spent['wall_s']:.1f} s (min {spent['min_wall_s']:.1f} s; floor at the documented rate "
+                  f"{spent.get('floor_s', spent['min_wall_s']):.1f} s)")
         print(f"reports: {report_dir}/report.html, summary.md, results.json, junit.xml")
     return _exit_status(code)
 

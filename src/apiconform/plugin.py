@@ -89,6 +89,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(no pacing and no retries, only counting: to measure what the budget saves)")
     group.addoption("--rate-scale", type=float, default=1.0, metavar="N",
                     help="run the sandbox's rate limit, and the budget, on a clock N times faster (default 1)")
+    group.addoption("--spare-rate-limit", action="store_true", default=False,
+                    help="provoke no 429: the checks that exceed the rate limit on purpose are skipped (for a key "
+                    "shared with production, whose other users would be refused until the window resets)")
     group.addoption("--max-age", type=float, default=None, metavar="DAYS",
                     help="replay: warn about cassettes recorded more than DAYS ago (or of unknown age)")
     group.addoption("--strict-age", action="store_true", default=False,
@@ -117,7 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
             remove_stale(Path(config.getoption("report_dir")))
     run_dir = os.environ.get(RUN_DIR_ENV)
     rate.configure(config.getoption("rate_store"), config.getoption("rate_scale"), Path(run_dir) if run_dir else None,
-                   say=lambda line: _say(config, line))
+                   say=lambda line: _say(config, line), spare=config.getoption("spare_rate_limit"))
 
 
 def _say(config: pytest.Config, line: str) -> None:

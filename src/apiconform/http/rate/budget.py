@@ -65,6 +65,7 @@ class Settings:
     scale: float = 1.0  # the sandbox's clock runs this much faster than the documented one
     run_dir: Path | None = None  # counters go here; with `auto`, a sandbox's budget too
     say: Callable[[str], None] = _stderr  # one line to the user (the plugin's goes past pytest's capture)
+    spare: bool = False  # --spare-rate-limit: no check exceeds the limit on purpose
 
 
 SETTINGS = Settings()
@@ -78,11 +79,12 @@ def user_store_dir() -> Path:
 
 
 def configure(store: str = "auto", scale: float = 1.0, run_dir: Path | None = None,
-              say: Callable[[str], None] = _stderr) -> None:
+              say: Callable[[str], None] = _stderr, spare: bool = False) -> None:
     """Set this process's settings; budgets made earlier are dropped."""
     if not scale > 0:
         raise ValueError(f"--rate-scale must be above 0, not {scale}")
     SETTINGS.store, SETTINGS.scale, SETTINGS.run_dir, SETTINGS.say = store, scale, run_dir, say
+    SETTINGS.spare = spare
     _budgets.clear()
 
 
@@ -142,6 +144,7 @@ class Counters:
     store: str
     requests: int = 0
     planned_429: int = 0
+    planned_bursts: int = 0  # exclusive() windows that got a planned 429
     unplanned_429: int = 0
     first: float = 0.0  # time.time() when the first request asked the budget
     last: float = 0.0  # and when the last answer came
@@ -170,6 +173,14 @@ class Budget:
     _broken: str = field(init=False, default="")
     _flushed: float = field(init=False, default=-math.inf)  # time.monotonic() of the last flush
     _told: float = field(init=False, default=0.0)  # the end of the last wait announced
+    # inside the lease: the budget key of the last counted answer, and what its window had left (None: refused,
+    # or not said); None before any
+    _counted: tuple[Sequence[str], int | None] | None = field(init=False, default=None)
+
+    @property
+    def spare(self) -> bool:
+        """``--spare-rate-limit``: provoke no 429; the checks that would are skipped."""
+        return SETTINGS.spare
 
     def __post_init__(self) -> None:
         self.scope = _digest(self.provider, self.base_url)
@@ -321,6 +332,8 @@ class Budget:
             finally:
                 if self.store:
                     self._guard(self.store.finish, self.scope, token, time.time())
+            if self._owner is not None:
+                self._note(secret, response)
             if not self._observe(response):
                 return response
         raise HarnessError(f"{self.provider}: still {self.rl.status} after waiting it out {MAX_RETRIES} times; the "
@@ -365,47 +378,90 @@ class Budget:
             self._guard(self.store.raise_hold, self.scope, until)
 
     @contextlib.contextmanager
-    def exclusive(self) -> Iterator[None]:
+    def exclusive(self, fresh: bool = True) -> Iterator[None]:
         """Have the budget to yourself, e.g. to exceed the limit on purpose.
 
-        Entering waits until no sharer has a request in flight and the window of the last one is
-        over, so the burst starts on a fresh window. Inside, nothing is paced or retried and a 429
-        counts as planned. Leaving holds every sharer until the burst's window has reset.
+        Entering waits until no sharer has a request in flight and, when ``fresh``, the window of the
+        last one is over, so the burst starts on a fresh window; without ``fresh`` it goes on in the
+        window the others have partly spent (the burst reads how much from the target's headers, and
+        sends only what is left). Inside, nothing is paced or retried and a 429 counts as planned.
+        Leaving holds every sharer until the burst's window has reset.
         """
         if self.rl is None or self._owner is not None:
             yield
             return
         store = self.store
         owner = uuid.uuid4().hex
+        before = self.counters.planned_429 if self.counters else 0
         if store is None:  # replay: the recorded burst plays back as it was
             self._owner = owner
             try:
                 yield
             finally:
                 self._owner = None
+                self._count_burst(before)
             return
         while not self._guard(store.try_lease, self.scope, owner, self._lease_ttl(), time.time()):
             time.sleep(self._poll())
-        self._owner, self._announced = owner, 0.0
+        self._owner, self._announced, self._counted = owner, 0.0, None
         try:
-            self._wait_quiet()
+            self._wait_quiet(fresh)
             yield
         finally:
             self._owner = None
+            self._count_burst(before)
             try:
-                _, done = self._guard(store.quiet, self.scope, time.time())
-                self._hold(max(time.time(), done + self.window + self.margin, self._announced + self.margin))
+                self._leave()
             finally:
                 self._guard(store.release, self.scope, owner)
 
-    def _wait_quiet(self) -> None:
+    def _note(self, secret: Sequence[str], response: Answer) -> None:
+        """Remember what the lease's last counted answer left in its window (an exempt one counts nothing)."""
+        assert self.rl is not None
+        status = response.status_code if isinstance(response, httpx.Response) else response.status
+        reading = headers.read(self.rl, status, response.headers)
+        if not reading.exempt:
+            self._counted = (tuple(secret), None if status == self.rl.status else reading.remaining)
+
+    def _leave(self) -> None:
+        """Hold the sharers as long as the lease's window may still refuse them.
+
+        Nothing counted: no hold. A last answer served in a window that has requests left (a burst that
+        waited out its 429 and was served again): the sharers go on at once, with the requests the target
+        counted in that window entered in their bucket, so they spend only what is left. Otherwise, or when
+        the bucket has no room for them, until a window after the last request (or the reset it was told).
+        """
+        assert self.rl is not None and self.store is not None
+        now = time.time()
+        announced = self._announced + self.margin
+        if self._counted is None:
+            self._hold(max(now, announced))
+            return
+        secret, left = self._counted
+        if left:
+            from pyrate_limiter import RateItem
+
+            bucket = self._bucket(secret)
+            item = RateItem(self.scope, bucket.now(), weight=max(1, self.rl.limit - left) * self._weight)
+            if self._guard(bucket.put, item):
+                self._guard(bucket.leak, item.timestamp)
+                self._hold(max(now, announced))
+                return
+        _, done = self._guard(self.store.quiet, self.scope, now)
+        self._hold(max(now, done + self.window + self.margin, announced))
+
+    def _count_burst(self, before: int) -> None:
+        if self.counters is not None and self.counters.planned_429 > before:
+            self.counters.planned_bursts += 1
+
+    def _wait_quiet(self, fresh: bool) -> None:
         store = self.store
         assert store is not None and self._owner is not None
         while True:
             now = time.time()
             busy, done = self._guard(store.quiet, self.scope, now)
             _, hold = self._guard(store.gate, self.scope, now)
-            start = max(done + self.window + self.margin, self._sane(hold, now))
+            start = max(done + self.window + self.margin if fresh else now, self._sane(hold, now))
             if not busy and start <= now:
                 return
             if not busy:
@@ -446,11 +502,12 @@ def collect(run_dir: Path) -> dict[str, dict[str, Any]]:
     spans: dict[str, list[float]] = {}
     for path in sorted((run_dir / COUNTERS_DIR).glob("*.json")):
         c = json.loads(path.read_text())
-        entry = out.setdefault(c["provider"], {"requests": 0, "planned_429": 0, "unplanned_429": 0,
+        entry = out.setdefault(c["provider"], {"requests": 0, "planned_429": 0, "planned_bursts": 0,
+                                               "unplanned_429": 0,
                                                "limit": c["limit"], "window_s": c["window_s"], "scale": c["scale"],
                                                "target": c["target"], "store": c["store"]})
-        for name in ("requests", "planned_429", "unplanned_429"):
-            entry[name] += c[name]
+        for name in ("requests", "planned_429", "planned_bursts", "unplanned_429"):
+            entry[name] += c.get(name, 0)
         if c["store_error"]:
             entry["store_error"] = c["store_error"]
         if c["requests"]:
@@ -459,6 +516,8 @@ def collect(run_dir: Path) -> dict[str, dict[str, Any]]:
         span = spans.get(provider, [0.0])
         entry["wall_s"] = round(max(span) - min(span), 3)
         entry["min_wall_s"] = round(entry["requests"] * entry["window_s"] / entry["limit"], 3)
+        # the floor: the same requests at the documented rate (the window before --rate-scale)
+        entry["floor_s"] = round(entry["min_wall_s"] * entry["scale"], 3)
     return dict(sorted(out.items()))
 
 
