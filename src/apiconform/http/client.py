@@ -201,6 +201,8 @@ class Api:
     def _send(self, method: str, where: str, key: str, request: httpx.Request, fmt: str, used: list[str],
               path: str, deadline: float | None = None) -> Exchange:
         """The request on the wire (or from the cassette): retries, the budget, transport errors as HarnessError."""
+        if deadline is not None:  # httpx's own timeouts (APICONFORM_TIMEOUT) must not end the wait before it
+            request.extensions["timeout"] = httpx.Timeout(deadline).as_dict()
         try:  # retried where safe, each attempt through the budget (http/resilience.py)
             def wire() -> httpx.Response:  # the deadline starts when the budget lets the request go
                 # An interrupt is held from the send until what it created is on the ledger; the budget's wait
