@@ -252,8 +252,8 @@ def _run(args: argparse.Namespace) -> int:
         for provider, spent in results_doc.get("rate", {}).items():
             print(f"rate {provider}: {spent['requests']} requests, {spent.get('planned_bursts', 0)} planned burst(s) "
                   f"({spent['planned_429']} planned 429), {spent['unplanned_429']} unplanned 429, "
-                  f"{spent['wall_s']:.1f} s (min {spent['min_wall_s']:.1f} s; floor at the documented rate "
-                  f"{spent.get('floor_s', spent['min_wall_s']):.1f} s)")
+                  f"{spent['wall_s']:.1f} s (floor {spent['min_wall_s']:.1f} s"
+                  + (f"; {spent['floor_s']:.1f} s at the documented rate)" if spent.get("scale", 1) != 1 else ")"))
         print(f"reports: {report_dir}/report.html, summary.md, results.json, junit.xml")
     return _exit_status(code)
 
