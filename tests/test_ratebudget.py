@@ -334,7 +334,7 @@ def test_two_apiconform_runs_sharing_redis_keep_the_rate(tmp_path, redis_url):
     for i, output in enumerate(outputs):
         spent = json.loads((tmp_path / f"reports{i}" / "results.json").read_text())["rate"]["rt"]
         assert (spent["requests"], spent["unplanned_429"], spent["store"]) == (16, 0, redis_url)
-        assert "rate rt: 16 requests, 0 planned 429, 0 unplanned 429" in output
+        assert "rate rt: 16 requests, 0 planned burst(s) (0 planned 429), 0 unplanned 429" in output
 
 
 # -- (c): an unplanned 429 is waited out, retried and counted -----------------------------------
