@@ -21,7 +21,7 @@ def test_the_rate_limit_suite_makes_one_planned_burst(provider, tmp_path, suite_
                                              abs=0.01)
 
 
-def test_spare_rate_limit_provokes_no_429(tmp_path, suite_run, rate_scale):
+def test_sparing_the_rate_provokes_no_429(tmp_path, suite_run, rate_scale):
     """The burst and the exempt route's check are skipped, saying why; headers and limit are still checked."""
     proc, records = suite_run("mstudio", tmp_path, "--rate-scale", f"{rate_scale('mstudio'):g}",
                               "--spare-rate-limit", checks=["suites/mstudio/test_ratelimit.py"])
