@@ -7,16 +7,26 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, NoReturn
 
+import pytest
+
 from apiconform.contract.model import Contract, ContractError, Resource
 from apiconform.contract.schemas import listed, load_schema, problems, wrapped
 from apiconform.http.exchange import Exchange
-from apiconform.verdict import ContractViolation
+from apiconform.verdict import ContractViolation, Unsupported
 
 
 def violation(clause: str, message: str, exchange: Exchange | None = None, *, expected: Any = None,
               actual: Any = None) -> NoReturn:
     __tracebackhide__ = True
     raise ContractViolation(clause, message, expected=expected, actual=actual, exchange=exchange)
+
+
+class _Unsupported(pytest.skip.Exception, Unsupported):
+    """A skip the report calls ``unsupported``: the target lacks the feature, the contract is not in doubt."""
+
+
+def unsupported(reason: str) -> NoReturn:
+    raise _Unsupported(reason)
 
 
 def expect(condition: bool, clause: str, message: str, exchange: Exchange | None = None, *,

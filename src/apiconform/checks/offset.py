@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from apiconform.checks.expect import body_data, expect, expect_status
-from apiconform.checks.webhooks import unsupported
+from apiconform.checks.expect import body_data, expect, expect_status, unsupported
 from apiconform.contract.model import ContractError
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange

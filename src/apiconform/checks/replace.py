@@ -14,9 +14,8 @@ import os
 from typing import Any
 
 from apiconform.checks.common import Ident, create, read_item, resource, sample
-from apiconform.checks.expect import expect, expect_status
+from apiconform.checks.expect import expect, expect_status, unsupported
 from apiconform.checks.payloads import echoes
-from apiconform.checks.webhooks import unsupported
 from apiconform.contract.model import ContractError, Resource
 from apiconform.http.client import Api
 

@@ -24,30 +24,20 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-import pytest
 from filelock import FileLock
 
-from apiconform.checks.expect import body_data, expect, expect_status, violation
+from apiconform.checks.expect import body_data, expect, expect_status, unsupported, violation
 from apiconform.contract.model import ContractError
 from apiconform.contract.schemas import load_schema, problems
 from apiconform.http.client import Api
 from apiconform.http.receiver import Delivery, receiving
 from apiconform.http.targets import RUN_DIR_ENV, replay_target
 from apiconform.record.cassettes import CassetteError
-from apiconform.verdict import Unsupported
 
 RECORDED = "webhooks"  # cassette metadata key: the deliveries a recording received
 _HEX = re.compile(r"[0-9a-f]{64}")
-
-
-class _Unsupported(pytest.skip.Exception, Unsupported):
-    """A skip the report calls ``unsupported``: the target lacks the feature, the contract is not in doubt."""
-
-
-def unsupported(reason: str) -> NoReturn:
-    raise _Unsupported(reason)
 
 
 def _table(api: Api) -> dict[str, Any]:
