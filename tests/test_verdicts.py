@@ -137,3 +137,17 @@ def test_cleanup_never_replaces_a_verdict_in_flight():
     assert "cleanup of services 1 failed too" in "".join(caught.value.__notes__)
     with pytest.raises(HarnessError):
         discard(api, services, 1)
+
+
+def test_a_refusal_outside_a_variants_methods_is_not_a_refused_credential(sandbox):
+    """mite documents the query key for GET only: a POST with it refused is the contract's answer, while a GET
+    with it still carries the variant's clause (so a refused GET would fail it)."""
+    from apiconform.http.targets import credentials_from
+
+    contract = load_contract(contract_path("mite"))
+    env = sandbox.env
+    api = Api(contract, Target("url", env["MITE_BASE_URL"], credentials_from(contract, env),
+                               ca_bundle=env["MITE_CA_BUNDLE"]))
+    refused = api.post("customers", {"customer": {"name": "apiconform query-key write"}}, auth="api-key-query")
+    assert refused.status == 401 and refused.genuine_auth == ""
+    assert api.get("customers", auth="api-key-query").genuine_auth == "mite.auth.query-key"

@@ -290,8 +290,10 @@ class Api:
                      if name in self.contract.credentials and not self.contract.credentials[name].refused}
             used = [creds[c] for c in (variant.credential, variant.username, variant.password) if c]
             roles = [name for name, v in self.target.credentials.items() if v in used]
-            # A role's documented refusal of this method is the contract's answer, not a refused credential.
-            if all(value in valid for value in used) and all(self.contract.may(r, method) for r in roles):
+            # A role's documented refusal of this method is the contract's answer, not a refused credential;
+            # so is a refusal of a method the variant is not documented to authenticate (``[[auth]] methods``).
+            if (all(value in valid for value in used) and all(self.contract.may(r, method) for r in roles)
+                    and method.upper() in variant.methods):
                 genuine = variant.clause
         return request, fmt, genuine, used
 
