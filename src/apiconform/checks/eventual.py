@@ -243,8 +243,9 @@ def names_field(api: Api, ex: Exchange, spec: InvalidPayload) -> None:
 
 
 def read_only_refused(api: Api, res_name: str, credential: str, change: dict[str, Any], clause: str) -> None:
-    """A role that may only read (``[roles.<credential>]``): its list read is served; its create, edit and
-    delete get the role's status and error; the owner's record reads back untouched."""
+    """A role that may only read (``[roles.<credential>]``): its list read and its read of one record are
+    served; its create, edit and delete get the role's status and error; the owner's record reads back
+    untouched."""
     api.verifies(clause)
     who = as_credential(api, credential)
     role = api.contract.role(credential)
@@ -256,6 +257,7 @@ def read_only_refused(api: Api, res_name: str, credential: str, change: dict[str
         expect_error(api.contract, api.post(res.path, tagged(api, res, f"as {credential}"), **who), **refusal,
                      what=f"create {res_name} as {credential}")
         path = f"{res.path}/{ident}"
+        expect_status(api.get(path, **who), 200, clause, f"read {res_name} {ident} as {credential}")
         for method in (res.update_method, "DELETE"):
             ex = api.request(method, path, body=change if method != "DELETE" else None, **who)
             expect_error(api.contract, ex, **refusal, what=f"{method} {res_name} as {credential}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
@@ -35,6 +36,7 @@ from apiconform.sandbox.reach import FaultSet
 RATE_LIMIT, RATE_WINDOW = 20, 4.0
 EXEMPT = "/v2/users/self/sessions/current/status"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+_ONE_RECORD = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")  # a path ending in an id
 log = logging.getLogger(__name__)
 
 
@@ -65,6 +67,9 @@ def authenticate(request: Request, store: st.Store, revoked: dict[str, st.Record
             and "expired-token-accepted" not in faults:
         raise unauthorized()
     if request.method in WRITES and "api_write" not in record["roles"] and "read-token-can-write" not in faults:
+        raise forbidden("this token may only read (api_read)")
+    if request.method == "GET" and "api_write" not in record["roles"] and _ONE_RECORD.search(request.url.path) \
+            and "read-token-cannot-read-one" in faults:
         raise forbidden("this token may only read (api_read)")
     return record
 

@@ -30,6 +30,7 @@ FAULTS: list[Fault] = [
     Fault("unknown-token-403", "mstudio.auth.unknown", "An unknown or malformed token gets 403 Forbidden instead of 401."),
     Fault("expired-token-accepted", "mstudio.auth.expired", "A token past its expiresAt still authenticates."),
     Fault("read-token-can-write", "mstudio.auth.read-only", "An api_read token may create, edit and delete."),
+    Fault("read-token-cannot-read-one", "mstudio.auth.read-only", "An api_read token may list, but gets 403 on a single record's GET."),
     Fault(PLAIN_HTTP_FAULT, "mstudio.auth.https-only", "The plain-HTTP port serves the full API instead of redirecting."),
     Fault("created-token-unusable", "mstudio.token.create", "POST api-tokens answers 201 with a token that does not authenticate."),
     Fault("deleted-token-accepted", "mstudio.token.revoked", "A deleted token still authenticates."),
