@@ -608,6 +608,20 @@ def test_a_poisoned_store_is_repaired_saying_so(tmp_path, said, kind, request):
     assert "rt's hold" in line and f"{EPOCH_AWAY:.0f} s away" in line and store in line
 
 
+@pytest.mark.parametrize("kind", ["file", "redis"])
+def test_the_store_keeps_what_the_latest_answer_left(tmp_path, kind, request):
+    """Every answer's "left" is noted per scope (a late burst waits on it); a scope never noted has none."""
+    store = open_store(str(tmp_path / "store") if kind == "file" else request.getfixturevalue("own_redis")[0])
+    try:
+        assert store.left("scope-a") == (None, 0.0)
+        store.note_left("scope-a", 7, 1000.0)
+        store.note_left("scope-a", 3, 1001.5)
+        store.note_left("scope-b", 90, 1002.0)
+        assert (store.left("scope-a"), store.left("scope-b")) == ((3, 1001.5), (90, 1002.0))
+    finally:
+        store.close()
+
+
 def test_an_unplanned_429_asking_for_years_is_an_error_at_once(tmp_path, said):
     """An unplanned 429 whose only wait is a reset far beyond the window (an epoch timestamp where seconds are
     documented, a daily quota) is not waited out: an error at once, not a stalled run."""
