@@ -9,8 +9,8 @@ rest meanwhile; the run takes about the slowest provider's floor. A check withou
 its own, for whichever worker is free.
 
 A provider's burst above the limit (a check whose recording declares the ``exceeded`` clause) is a unit of
-its own, queued right after its provider's: it waits for the others to spend their window
-(``Budget.exclusive(late=True)``), so it must run beside them, not after them on their worker.
+its own, queued after the providers' units, the smallest provider's first: it waits for the others to spend
+their window (``Budget.exclusive(late=True)``), so it must run beside them, not after them on their worker.
 
 Only a live or recording run that names several providers' suites is scheduled so (``apiconform run`` of
 all four, ``pytest suites -n 4``). A single provider's checks share every worker under one budget, as before,
@@ -67,8 +67,8 @@ def recorded_clauses(path: Path) -> list[str]:
 
 
 class ProviderScheduling(LoadScopeScheduling):
-    """``loadscope`` with one scope per rate-limited provider (``rate-<provider>``), its bursts each a scope
-    right after it; any other check is a scope of its own, in collection order after them."""
+    """``loadscope`` with one scope per rate-limited provider (``rate-<provider>``), then their bursts each a
+    scope; any other check is a scope of its own, in collection order after them."""
 
     def _split_scope(self, nodeid: str) -> str:
         contract = _contract(self.config.rootpath / nodeid.split("::")[0])
@@ -83,13 +83,16 @@ class ProviderScheduling(LoadScopeScheduling):
         return contract.rate_limit.clauses.get("exceeded") in recorded_clauses(base / cassette_name(nodeid))
 
     def _order(self, units: dict[str, dict[str, bool]]) -> list[str]:
-        """The providers' units, largest first, each followed by its bursts; then every other unit."""
+        """The providers' units, largest first, each on a worker from the start; then their bursts in the order the
+        units will end, the smallest provider's first (a burst must run while its provider's checks do: once they
+        have ended, it waits for nobody and may start on a fresh window); then every other unit."""
         def provider(scope: str) -> str | None:
             contract = _contract(self.config.rootpath / scope.split("::")[0]) if "::" in scope else None
             return contract.provider if contract is not None and contract.rate_limit is not None else None
 
         groups = sorted((s for s in units if s.startswith("rate-")), key=lambda s: -len(units[s]))
-        order = [x for g in groups for x in (g, *(s for s in units if provider(s) == g.removeprefix("rate-")))]
+        bursts = [s for g in reversed(groups) for s in units if provider(s) == g.removeprefix("rate-")]
+        order = groups + bursts
         return order + [s for s in units if s not in order]
 
     def schedule(self) -> None:
