@@ -30,7 +30,13 @@ probe plugin, and the time spent inside ``Api.request`` and ``Api.raw`` (buildin
 playing each request, validating its answer): the wall time less that is what a replay would take if every
 request cost nothing, a lower bound for any faster recorder or client.
 
+``--compare DIR`` is the guard of issue 20 (replay stays within 10 % of another version): the all-four rows
+(``--rows`` to choose) replayed warm with this checkout's code and DIR's (e.g. ``git worktree add --detach
+/tmp/main-ref main``), alternating round by round, medians and DIR / this side by side. Each root's ``src`` goes
+first on ``PYTHONPATH``, so its own code runs with this interpreter.
+
 Usage: python benchmarks/replay_floor.py [--rounds 5] [--rows mite,all-n2,...] [--profile] [--split] [--root DIR]
+       [--compare DIR]
 """
 from __future__ import annotations
 
@@ -78,7 +84,8 @@ class Bench:
         env["APICONFORM_SEALED_LOG"] = str(self.sealed_log)
         env["XDG_CACHE_HOME"] = str(scratch / "cache-warm")  # this benchmark's own parse cache
         env.pop("APICONFORM_PARSE_CACHE", None)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "tests" / "plugins"), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "tests" / "plugins"), str(root / "src"),
+                                                          env.get("PYTHONPATH")]))
         self.env = env
         self.addopts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
 
@@ -160,6 +167,23 @@ def measure(bench: Bench, rows: list[Row], rounds: int) -> None:
         print(f"  {row.name}: {' '.join(bench.replay_cmd(row, Path('REPORTS')))}")
         print(f"  {'':<{len(row.name)}}  floor: {' '.join(bench.floor_cmd(row, counts[row.name]))}")
         print(f"  {'':<{len(row.name)}}  +plugin: {' '.join(bench.floor_cmd(row, counts[row.name], True))}")
+
+
+def compare(bench: Bench, other: Bench, rows: list[Row], rounds: int) -> None:
+    """The rows replayed warm by both checkouts, alternating, after one warm-up each: medians and other / this."""
+    times: dict[str, dict[Path, list[float]]] = {row.name: {bench.root: [], other.root: []} for row in rows}
+    for _ in range(rounds + 1):  # the first round warms both up and is not counted
+        for row in rows:
+            for b in (bench, other):
+                times[row.name][b.root].append(b.replay(row)[0])
+    if bench.sealed_log.exists() or other.sealed_log.exists():
+        sys.exit("a replay run tried to connect")
+    print(f"replay, this checkout ({bench.root}) vs {other.root}, {rounds} rounds alternating, medians in seconds")
+    print(f"{'row':<10} {'-n':>3} {'this':>7} {'other':>7} {'other/this':>10}  this runs / other runs")
+    for row in rows:
+        this, that = (statistics.median(times[row.name][b.root][1:]) for b in (bench, other))
+        runs = " / ".join(" ".join(f"{t:.2f}" for t in times[row.name][b.root][1:]) for b in (bench, other))
+        print(f"{row.name:<10} {row.workers:>3} {this:>7.2f} {that:>7.2f} {that / this:>10.3f}  {runs}")
 
 
 SPLIT_PLUGIN = '''"""Benchmark only (replay_floor.py --split): a replay's phases, and its time inside requests."""
@@ -305,11 +329,19 @@ def main() -> None:
     parser.add_argument("--split", action="store_true", help="also split each single-process row's wall time")
     parser.add_argument("--only-split", action="store_true", help="split, measure nothing else")
     parser.add_argument("--env-as-is", action="store_true", help="keep PYTHONDONTWRITEBYTECODE if it is set")
+    parser.add_argument("--compare", type=Path, metavar="DIR", help="replay the rows with DIR's code too, side by "
+                        "side (default rows: the all-four ones), and measure nothing else")
     args = parser.parse_args()
     by_name = {r.name: r for r in ROWS}
+    if args.compare and "--rows" not in sys.argv:
+        args.rows = ",".join(r.name for r in ROWS if len(r.providers) > 1)
     rows = [by_name[name] for name in args.rows.split(",")]
     with tempfile.TemporaryDirectory(prefix="replay-floor-") as scratch:
         bench = Bench(args.root.resolve(), Path(scratch), args.env_as_is)
+        if args.compare:
+            (Path(scratch) / "other").mkdir()
+            compare(bench, Bench(args.compare.resolve(), Path(scratch) / "other", args.env_as_is), rows, args.rounds)
+            return
         if not (args.only_profile or args.only_split):
             measure(bench, rows, args.rounds)
         if args.split or args.only_split:

@@ -279,7 +279,7 @@ def test_xdist_workers_share_one_budget_and_the_run_reports_it(tmp_path):
     assert spent["wall_s"] >= (16 - LIMIT) * REAL / LIMIT  # the first window's burst is free
     assert (spent["target"], spent["scale"], spent["window_s"]) == ("url", SCALE, REAL)
     summary = (reports / "summary.md").read_text()
-    assert "## Rate budget" in summary and "| rt | 16 | 0 | 0 |" in summary
+    assert "## Rate budget" in summary and "| rt | 16 | 0 | 0 | 0 |" in summary
     assert 'id="rate"' in (reports / "report.html").read_text()
 
 
@@ -606,6 +606,20 @@ def test_a_poisoned_store_is_repaired_saying_so(tmp_path, said, kind, request):
     assert _hold_left(store, "rt", server.url) <= REAL
     [line] = [line for line in said if "repaired" in line]
     assert "rt's hold" in line and f"{EPOCH_AWAY:.0f} s away" in line and store in line
+
+
+@pytest.mark.parametrize("kind", ["file", "redis"])
+def test_the_store_keeps_what_the_latest_answer_left(tmp_path, kind, request):
+    """Every answer's "left" is noted per scope (a late burst waits on it); a scope never noted has none."""
+    store = open_store(str(tmp_path / "store") if kind == "file" else request.getfixturevalue("own_redis")[0])
+    try:
+        assert store.left("scope-a") == (None, 0.0)
+        store.note_left("scope-a", 7, 1000.0)
+        store.note_left("scope-a", 3, 1001.5)
+        store.note_left("scope-b", 90, 1002.0)
+        assert (store.left("scope-a"), store.left("scope-b")) == ((3, 1001.5), (90, 1002.0))
+    finally:
+        store.close()
 
 
 def test_an_unplanned_429_asking_for_years_is_an_error_at_once(tmp_path, said):

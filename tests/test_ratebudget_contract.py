@@ -203,8 +203,9 @@ def test_the_rate_scale_reaches_the_sandbox_process():
     assert bad.returncode == 2 and "'0' is not a positive number" in bad.stderr
 
 
-SPENT = {"rt": {"requests": 30, "planned_429": 1, "unplanned_429": 2, "wall_s": 16.5, "min_wall_s": 15.0,
-                "limit": 2, "window_s": 1.0, "scale": 1.0, "target": "sandbox", "store": "/tmp/x"}}
+SPENT = {"rt": {"requests": 30, "planned_429": 1, "planned_bursts": 1, "unplanned_429": 2, "wall_s": 16.5,
+                "min_wall_s": 1.5, "floor_s": 15.0, "limit": 2, "window_s": 0.1, "scale": 10.0, "target": "sandbox",
+                "store": "/tmp/x"}}
 
 
 def test_reports_show_the_rate_object(tmp_path):
@@ -214,9 +215,14 @@ def test_reports_show_the_rate_object(tmp_path):
     write_reports([record], tmp_path, mode="live", rate=SPENT)
     assert json.loads((tmp_path / "results.json").read_text())["rate"] == SPENT
     summary = (tmp_path / "summary.md").read_text()
-    assert "## Rate budget" in summary and "| rt | 30 | 1 | 2 | 16.5 | 15.0 | 1.10 | 2/1 s |" in summary
+    # as the terminal's rate line: planned bursts, the floor at this run's pace and at the documented rate
+    assert "## Rate budget" in summary and ("| requests | planned bursts | planned 429 | unplanned 429 | wall s | "
+                                            "floor s | wall/floor | floor s at the documented rate |") in summary
+    assert "| rt | 30 | 1 | 1 | 2 | 16.5 | 1.5 | 11.00 | 15 | 2/0.1 s (×10) |" in summary
     page = (tmp_path / "report.html").read_text()
     assert 'id="rate"' in page and '<td class="v-fail">2</td>' in page
+    assert "<th>planned bursts</th>" in page and '<td>30</td><td>1</td><td>1</td><td class="v-fail">2</td>' in page
+    assert "<th>floor s at the documented rate</th>" in page and "<td>15</td>" in page
     write_reports([record], tmp_path / "none", mode="live")
     assert json.loads((tmp_path / "none" / "results.json").read_text())["rate"] == {}
     assert "Rate budget" not in (tmp_path / "none" / "summary.md").read_text()

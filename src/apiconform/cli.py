@@ -47,7 +47,8 @@ def _main(argv: list[str] | None) -> int:
                      "(e.g. https://$MITE_ACCOUNT.mite.de); credentials come from the environment")
     run.add_argument("--ca-bundle", help="CA bundle (PEM) to verify the target's TLS certificate")
     run.add_argument("--mode", choices=MODES, default="live", help="live (default), record, or replay cassettes")
-    run.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers (default: auto; 0 = none)")
+    run.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers (default: auto: one per core, "
+                     "and at least one per provider for a live run of several; 0 = none)")
     run.add_argument("--report-dir", default="reports", help="where reports go (default: reports/)")
     run.add_argument("--fault", action="append", default=[], help="start the bundled sandbox with this fault")
     run.add_argument("--deviations", help="TOML file of this target's known deviations (see README)")
@@ -195,7 +196,7 @@ def _run(args: argparse.Namespace) -> int:
     pytest_args += ["-q", f"--mode={args.mode}", f"--report-dir={report_dir}", f"--rootdir={project_root()}",
                     f"--tb={args.tb}"] + (["-rN"] if args.tb == "no" else [])  # the blocks below say it all
     if args.workers not in ("0", 0):
-        pytest_args += ["-n", str(args.workers)]
+        pytest_args += ["-n", _workers(args.workers, args.mode, chosen)]
     else:
         pytest_args += ["-p", "no:xdist"]
     if args.target:
@@ -256,6 +257,15 @@ def _run(args: argparse.Namespace) -> int:
                   + (f"; {spent['floor_s']:.1f} s at the documented rate)" if spent.get("scale", 1) != 1 else ")"))
         print(f"reports: {report_dir}/report.html, summary.md, results.json, junit.xml")
     return _exit_status(code)
+
+
+def _workers(workers: str, mode: str, chosen: list[str]) -> str:
+    """``-n``: ``auto`` is one worker per core, and for a live run of several providers at least one per provider.
+    A rate-limited provider's checks have a worker to themselves then (schedule.py) and mostly wait on it for their
+    rate; with fewer workers than providers the others queue behind those waits."""
+    if workers != "auto" or mode == "replay" or len(chosen) < 2:
+        return str(workers)
+    return str(max(os.cpu_count() or 1, len(chosen)))
 
 
 #: ``apiconform run``'s exit statuses (``run --help`` and the README show this table).

@@ -293,6 +293,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     selection.select(config, items, suite_of)
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Several providers' suites live: each rate-limited provider's checks on one worker (schedule.py)."""
+    from apiconform import schedule
+
+    return schedule.scheduler(config, log)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     # What exists now (modules, contracts, the collected items) lives for the whole run: moved out of
     # the collector's generations, it is no longer rescanned by every full collection while the checks

@@ -296,22 +296,27 @@ def _junit_xml(by_provider, generated_at) -> str:
 
 # -- the rate budget ------------------------------------------------------------------------
 
-RATE_COLUMNS = ("requests", "planned_429", "unplanned_429", "wall_s", "min_wall_s")
+RATE_COLUMNS = ("requests", "planned_bursts", "planned_429", "unplanned_429", "wall_s", "min_wall_s")
 
 
 def _rate_rows(rate: dict[str, dict[str, Any]]) -> list[list[str]]:
-    """One row per rate-limited provider: the counters, wall/min, and the pace it was held to."""
+    """One row per rate-limited provider, as the terminal's rate line says it: the counters, the planned bursts,
+    the floor (its requests at the pace it was held to) and wall/floor, the floor at the documented rate, and
+    the pace."""
     rows = []
     for provider, r in sorted(rate.items()):
         ratio = f"{r['wall_s'] / r['min_wall_s']:.2f}" if r.get("min_wall_s") else "-"
+        floor = r.get("floor_s", r["min_wall_s"] * r.get("scale", 1) if "min_wall_s" in r else "")
         pace = f"{r.get('limit')}/{r.get('window_s'):g} s" + (f" (×{r['scale']:g})" if r.get("scale", 1) != 1 else "")
         note = r.get("store_error") or r.get("store") or ""
-        rows.append([provider, *(str(r.get(c, "")) for c in RATE_COLUMNS), ratio, pace, note])
+        rows.append([provider, *(str(r.get(c, "")) for c in RATE_COLUMNS), ratio, f"{floor:g}" if floor != "" else "",
+                     pace, note])
     return rows
 
 
-RATE_HEAD = ["provider", "requests", "planned 429", "unplanned 429", "wall s", "min wall s", "wall/min", "pace",
-             "store"]
+RATE_HEAD = ["provider", "requests", "planned bursts", "planned 429", "unplanned 429", "wall s", "floor s",
+             "wall/floor", "floor s at the documented rate", "pace", "store"]
+UNPLANNED = RATE_HEAD.index("unplanned 429")
 
 
 # -- summary.md ----------------------------------------------------------------------------
@@ -491,8 +496,8 @@ def _report_html(records, by_provider, clauses, mode, generated_at, rate, run, d
                    + "".join(f"<th>{_e(h)}</th>" for h in RATE_HEAD) + "</tr>")
         for row in _rate_rows(rate):
             cells = [f"<td>{_e(v)}</td>" for v in row]
-            if int(row[3] or 0):  # unplanned 429s: a defect of the run
-                cells[3] = f'<td class="v-fail">{_e(row[3])}</td>'
+            if int(row[UNPLANNED] or 0):  # unplanned 429s: a defect of the run
+                cells[UNPLANNED] = f'<td class="v-fail">{_e(row[UNPLANNED])}</td>'
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table>")
     header = "".join(f'<th class="v-{_cls(v)}">{_e(v)}</th>' for v in cols)

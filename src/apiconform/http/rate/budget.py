@@ -51,6 +51,10 @@ FLUSH_EVERY = 1.0  # seconds between two writes of a process's counters (each pr
 # wait longer.
 BELIEVED_WINDOWS = 2
 TELL_AFTER = 1.0  # a wait longer than this many real seconds is announced (which provider, how long, why)
+# A late burst (exclusive(late=True)) starts once the target says at most this share of the limit is left in its
+# window (the other sharers spent the rest), or once nobody has sent for LATE_IDLE real seconds (a window at most).
+LATE_SHARE = 0.2
+LATE_IDLE = 10.0
 
 
 def _stderr(line: str) -> None:
@@ -353,6 +357,8 @@ class Budget:
             self._weight = max(self._weight, math.ceil(self.rl.limit / reading.limit))
         told = reading.reset_in(self.scale, now)
         reset = self.believed(told)  # one that cannot be the window's is the reset check's failure, not a wait
+        if self.store is not None and self._owner is None and reading.remaining is not None and not reading.exempt:
+            self._guard(self.store.note_left, self.scope, 0 if exceeded else reading.remaining, now)
         if self._owner is not None:  # inside a planned burst: the check reads the 429 itself
             counters.planned_429 += exceeded
             waits = [w for w in (self.believed(reading.retry_after), reset) if w is not None]
@@ -378,14 +384,15 @@ class Budget:
             self._guard(self.store.raise_hold, self.scope, until)
 
     @contextlib.contextmanager
-    def exclusive(self, fresh: bool = True) -> Iterator[None]:
+    def exclusive(self, fresh: bool = True, late: bool = False) -> Iterator[None]:
         """Have the budget to yourself, e.g. to exceed the limit on purpose.
 
         Entering waits until no sharer has a request in flight and, when ``fresh``, the window of the
         last one is over, so the burst starts on a fresh window; without ``fresh`` it goes on in the
         window the others have partly spent (the burst reads how much from the target's headers, and
-        sends only what is left). Inside, nothing is paced or retried and a 429 counts as planned.
-        Leaving holds every sharer until the burst's window has reset.
+        sends only what is left). ``late`` (without ``fresh``) first lets the others spend the window
+        down to what a burst should cost (:meth:`_wait_late`). Inside, nothing is paced or retried and
+        a 429 counts as planned. Leaving holds every sharer until the burst's window has reset.
         """
         if self.rl is None or self._owner is not None:
             yield
@@ -401,6 +408,8 @@ class Budget:
                 self._owner = None
                 self._count_burst(before)
             return
+        if late and not fresh:
+            self._wait_late()
         while not self._guard(store.try_lease, self.scope, owner, self._lease_ttl(), time.time()):
             time.sleep(self._poll())
         self._owner, self._announced, self._counted = owner, 0.0, None
@@ -453,6 +462,34 @@ class Budget:
     def _count_burst(self, before: int) -> None:
         if self.counters is not None and self.counters.planned_429 > before:
             self.counters.planned_bursts += 1
+
+    def _wait_late(self) -> None:
+        """Wait, without the lease, while the other sharers spend the window: until the target's latest answer
+        says at most LATE_SHARE of the limit (and more than none) is left, so a burst sends only that; or until
+        nobody is spending it (nothing in flight, no hold, nothing answered for LATE_IDLE seconds, a window at
+        most, since the wait began: the burst is the run's last request, or the only one).
+
+        A burst that starts on a window the others have just begun costs the whole limit, and the sharers
+        wait for its reset: about a window of the run's time. Started late, it costs what they left.
+        """
+        assert self.rl is not None and self.store is not None
+        store, low, idle = self.store, max(1, int(self.rl.limit * LATE_SHARE)), min(LATE_IDLE, self.window)
+        began = told = time.time()
+        while True:
+            now = time.time()
+            if told == began and now - began > TELL_AFTER:
+                told = now
+                SETTINGS.say(f"apiconform: {self.provider}'s burst above the limit waits until the other checks "
+                             f"have spent the window down to {low} left, or nobody has sent for {idle:.1f} s "
+                             f"({self.base_url})")
+            left, at = self._guard(store.left, self.scope)
+            if left is not None and 0 < left <= low and now - at < self.window:
+                return
+            busy, done = self._guard(store.quiet, self.scope, now)
+            _, hold = self._guard(store.gate, self.scope, now)
+            if not busy and hold <= now and now - max(done, began) >= idle:
+                return
+            time.sleep(self._poll())
 
     def _wait_quiet(self, fresh: bool) -> None:
         store = self.store

@@ -8,7 +8,9 @@ per budget key, plus the few things the limiter has no notion of, per scope (one
   an exclusive burst ended and its window must reset);
 - a lease: one holder has the budget to itself (a planned 429 burst);
 - in-flight requests and the time the last one finished, so a lease holder can wait until the
-  requests others had already sent are answered and their window is over.
+  requests others had already sent are answered and their window is over;
+- what the target's latest answer said is left in its window, so a burst can start when the others
+  have nearly spent it (``Budget.exclusive(late=True)``).
 
 Times are ``time.time()`` seconds; with Redis across machines their clocks must agree.
 """
@@ -70,6 +72,14 @@ class Store(ABC):
         """(requests in flight, when the last one finished)."""
 
     @abstractmethod
+    def note_left(self, scope: str, left: int, at: float) -> None:
+        """The target's answer at ``at`` said ``left`` requests are left in its window."""
+
+    @abstractmethod
+    def left(self, scope: str) -> tuple[int | None, float]:
+        """(what the latest noted answer said is left, when it came); (None, 0.0) before any."""
+
+    @abstractmethod
     def try_lease(self, scope: str, owner: str, ttl: float, now: float) -> bool:
         """Take, or renew, the scope's exclusive lease for ``ttl`` seconds."""
 
@@ -111,6 +121,8 @@ class FileStore(Store):
                                  "DEFAULT 0)")
                 self._db.execute("CREATE TABLE IF NOT EXISTS inflight (token TEXT PRIMARY KEY, scope TEXT NOT "
                                  "NULL, deadline REAL NOT NULL)")
+                self._db.execute("CREATE TABLE IF NOT EXISTS seen (scope TEXT PRIMARY KEY, left INTEGER NOT NULL, "
+                                 "at REAL NOT NULL)")
         except self.errors as exc:
             raise StoreError(f"rate store {self.name} cannot be used: {exc}") from None
         self._buckets: list[SQLiteBucket] = []
@@ -152,6 +164,14 @@ class FileStore(Store):
         (count,) = self._db.execute("SELECT count(*) FROM inflight WHERE scope = ?", (scope,)).fetchone()
         row = self._db.execute("SELECT done FROM scope WHERE scope = ?", (scope,)).fetchone()
         return count, row[0] if row else 0.0
+
+    def note_left(self, scope: str, left: int, at: float) -> None:
+        self._db.execute("INSERT INTO seen (scope, left, at) VALUES (?1, ?2, ?3) ON CONFLICT (scope) DO UPDATE "
+                         "SET left = ?2, at = ?3 WHERE at <= ?3", (scope, left, at))
+
+    def left(self, scope: str) -> tuple[int | None, float]:
+        row = self._db.execute("SELECT left, at FROM seen WHERE scope = ?", (scope,)).fetchone()
+        return (row[0], row[1]) if row else (None, 0.0)
 
     def try_lease(self, scope: str, owner: str, ttl: float, now: float) -> bool:
         # One statement, so taking a free (or expired) lease is atomic across processes.
@@ -254,6 +274,16 @@ class RedisStore(Store):
         _, count, done = (self._r.pipeline().zremrangebyscore(key, "-inf", now).zcard(key)
                           .get(self._k(scope, "done")).execute())
         return int(count), float(done or 0)
+
+    def note_left(self, scope: str, left: int, at: float) -> None:
+        self._r.set(self._k(scope, "left"), f"{left} {at!r}", px=STATE_TTL * 1000)
+
+    def left(self, scope: str) -> tuple[int | None, float]:
+        value = self._r.get(self._k(scope, "left"))
+        if not value:
+            return None, 0.0
+        left, at = value.split()
+        return int(left), float(at)
 
     def try_lease(self, scope: str, owner: str, ttl: float, now: float) -> bool:
         return bool(self._lease(keys=[self._k(scope, "lease")], args=[owner, max(1, int(ttl * 1000))]))
