@@ -58,6 +58,9 @@ def create(api: Api, res: Resource, attrs: dict[str, Any], clause: str, **kw: An
         event = consistency.mutation(api, ex, f"create {res.name}")
         new = [r for r in listed(api, res, clause, event) if r.get(res.id_field) not in before]
         found = [r for r in new if _carried(r, res.find_by, attrs)]
+        if len(found) > 1:  # a parallel check's record whose value is a part of ours (a short generated key)
+            longest = max(len(r[res.find_by]) for r in found)
+            found = [r for r in found if len(r[res.find_by]) == longest]
         if len(found) > 1:
             raise HarnessError(f"{len(found)} new {res.name} records carry {res.find_by} of {attrs!r}: another check "
                                "created the same one meanwhile")
