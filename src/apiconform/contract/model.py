@@ -59,6 +59,8 @@ CONTRACT_KEYS: dict[str, Any] = {
     "spec": {"document", "source", "licence", "versions", "operations", "schemas", "clause", "clauses"},
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
+    "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
+                 "page_size"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -544,6 +546,25 @@ def _check_webhooks(c: Contract) -> None:
             _need(event, key, f"webhooks.events.{name}", c.path)
 
 
+def _check_stateful(c: Contract) -> None:
+    """[stateful] (checks/stateful.py): its clause and resource exist, and its writes carry its marker."""
+    table = c.raw.get("stateful")
+    if not table:
+        return
+    for key in ("resource", "clause", "label", "marker", "create", "update"):
+        _need(table, key, "stateful", c.path)
+    c.clause(table["clause"])
+    if table["resource"] not in c.resources:
+        raise ContractError(f"{c.path}: [stateful] names unknown resource {table['resource']!r}")
+    if not str(table["create"].get(table["label"], "")).startswith(table["marker"]) or not str(
+            table["update"].get(table["label"], table["marker"])).startswith(table["marker"]):
+        raise ContractError(f"{c.path}: [stateful] create must set {table['label']} to start with the marker, "
+                            "and update keep it")
+    for key in ("sequences", "steps", "live", "page_size"):
+        if not isinstance(table.get(key, 1), int) or table.get(key, 1) < 1:
+            raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
+
+
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
     named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
@@ -560,6 +581,7 @@ def _cross_check(c: Contract) -> None:
         c.clause(clause_id)
     _check_webhooks(c)
     _check_auth_writes(c)
+    _check_stateful(c)
     for a in c.auth:
         for cred in (a.credential, a.username, a.password):
             if cred and cred not in c.credentials:

@@ -46,6 +46,8 @@ FAULTS: list[Fault] = [
     Fault(cursor.AFTER_AND_BEFORE_ACCEPTED, "mitwirken.page.exclusive", "after and before together are accepted (after wins)."),
     Fault(cursor.LIMIT_UNBOUNDED, "mitwirken.page.limit", "limit above 100 is accepted."),
     Fault(cursor.DEFAULT_LIMIT_ALL, "mitwirken.page.limit", "A list without limit returns every member on one page."),
+    Fault("list-keeps-deleted-after-create", "mitwirken.stateful.model", "Pages of more than the default 20 members (a stale replica serves them) keep a deleted member once another member has been created after the delete; reads are right."),
+    Fault("list-shows-member-as-created", "mitwirken.stateful.model", "The list shows members as they were created, not as they were last updated (reads are right)."),
     *[Fault(flag, RATE_CLAUSES[check], f"{what[0].upper()}{what[1:]}.") for flag, (check, what) in ratelimit.FAULTS.items()
       if flag not in ratelimit.OPT_IN - {ratelimit.RESET_IN_MS, ratelimit.DELAYS_NOT_REFUSES}],
 ]

@@ -36,6 +36,8 @@ def timestamp(moment: datetime) -> str:
 class Store:
     members: dict[str, Record] = field(default_factory=dict)
     places: dict[str, int] = field(default_factory=dict)  # every id ever issued -> its place in creation order
+    ghosts: dict[str, Record] = field(default_factory=dict)  # fault list-keeps-deleted-after-create: id -> haunts?
+    as_created: dict[str, Record] = field(default_factory=dict)  # fault list-shows-member-as-created
 
     def add(self, values: dict[str, Any], created: datetime) -> Record:
         ident = str(uuid.uuid4())
