@@ -3,6 +3,9 @@ a failure is shrunk and reported as its steps with the list answer that showed i
 and record send the same requests, so replay can play them."""
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 import yaml
 
@@ -56,6 +59,27 @@ def test_a_failure_is_shrunk_and_shows_its_steps(tmp_path, suite_run):
     evidence = record["evidence"]["request"]
     assert evidence["method"] == "GET" and "/customers.json?name=apiconform+stateful" in evidence["url"]
     assert proc.returncode == 1
+    # The whole sequence: in results.json each step with every request it sent, and in the terminal block,
+    # summary.md and report.html as a repro script: the numbered steps, a curl line for every request,
+    # credentials as variable references.
+    sequence = record["evidence"]["sequence"]
+    assert len(sequence) == steps and all(step["requests"] for step in sequence)
+    assert [step["step"].split()[0] for step in sequence] == [part.split(". ")[1].split()[0] for part in
+                                                              message.split(": the walk")[0].split("; ")]
+    sent = [req for step in sequence for req in step["requests"]]
+    assert {req["method"] for req in sent} >= {"POST", "DELETE", "GET"}
+    expected = [f"# {i}. {step['step'].split()[0]}" for i, step in enumerate(sequence, 1)]
+    for shown in (proc.stdout, (tmp_path / "summary.md").read_text(),
+                  html.unescape((tmp_path / "report.html").read_text())):
+        script = shown[shown.index("# 1. create"):]
+        assert [line.strip()[:len(e)] for line, e in zip(
+            [ln for ln in script.splitlines() if ln.strip().startswith("# ")], expected, strict=False)] == expected
+        curls = [ln for ln in script.splitlines() if ln.strip().startswith("curl ")][:len(sent)]
+        assert len(curls) == len(sent) and all("${MITE_API_KEY}" in c for c in curls)
+        assert not any(re.search(r"\b[0-9a-f]{16}\b", c) for c in curls)  # no key value (mite's are 16 hex)
+        assert sum("-X POST" in c for c in curls) == sum(r["method"] == "POST" for r in sent)
+        assert sum("-X DELETE" in c for c in curls) == sum(r["method"] == "DELETE" for r in sent)
+    assert "repro script (writes to the target):" in proc.stdout
 
 
 def test_live_and_record_send_what_the_cassette_replays(tmp_path, suite_run):

@@ -161,16 +161,23 @@ class Machine(RuleBasedStateMachine):
         self.gone: list[Ident] = []
         self.writes: dict[Ident, list[str]] = {}
         self.steps: list[str] = []
+        self.starts: list[int] = []  # where each step's exchanges start in api.exchanges
         self.written = False  # a write since the last walk
 
     def _step(self, text: str) -> None:
         self.steps.append(text)
+        self.starts.append(len(self.run.api.exchanges))
 
     def _violated(self, exc: ContractViolation) -> ContractViolation:
-        """The violation, its message led by the sequence that showed it."""
+        """The violation, its message led by the sequence that showed it, carrying each step's exchanges (the
+        report's repro script of the whole sequence)."""
         steps = "; ".join(f"{i}. {s}" for i, s in enumerate(self.steps, 1))
+        exchanges = self.run.api.exchanges
+        sent = [[e for e in exchanges[start:end] if e.at <= exc.at]
+                for start, end in zip(self.starts, [*self.starts[1:], len(exchanges)], strict=True)]
         out = ContractViolation(exc.clause, f"after the steps {steps}: {exc.message}", expected=exc.expected,
-                                actual=exc.actual, exchange=exc.exchange)
+                                actual=exc.actual, exchange=exc.exchange, sequence=list(zip(self.steps, sent,
+                                                                                          strict=True)))
         out.at = exc.at
         return out
 
