@@ -50,19 +50,36 @@ def seeded(api: Api, res: Resource, tag: str) -> Iterator[list[Ident]]:
 
 def _page(api: Api, res: Resource, clause: str, params: dict[str, Any]) -> tuple[list[Ident], bool]:
     """The ids on one page and its "more" flag: status on ``clause``, shape on the schema clause."""
-    ex = api.get(res.path, params=params)
-    expect_status(ex, 200, clause, f"list {res.name} {params}")
-    items, more = expect_page(api.contract, ex, res, api.contract.schema_clause)
+    items, more = _items(api, res, clause, params)
     return [item["id"] for item in items], more
 
 
-def _walk(api: Api, res: Resource, clause: str, direction: str, start: Ident | None) -> list[Ident]:
-    """Every id from ``start`` on in ``direction`` (``after`` or ``before``), in list order."""
+def _items(api: Api, res: Resource, clause: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    ex = api.get(res.path, params=params)
+    expect_status(ex, 200, clause, f"list {res.name} {params}")
+    return expect_page(api.contract, ex, res, api.contract.schema_clause)
+
+
+def walk(api: Api, res: Resource, clause: str, size: int | None = None) -> list[dict[str, Any]]:
+    """Every item from the first page to the last with ``after`` (pages of ``size``, else ``page_size``),
+    each page held to the walk's rules."""
+    records: dict[Ident, dict[str, Any]] = {}
+    ids = _walk(api, res, clause, "after", None, records, size)
+    return [records[i] for i in ids]
+
+
+def _walk(api: Api, res: Resource, clause: str, direction: str, start: Ident | None,
+          records: dict[Ident, dict[str, Any]] | None = None, size: int | None = None) -> list[Ident]:
+    """Every id from ``start`` on in ``direction`` (``after`` or ``before``), in list order; ``records``
+    collects the items by id."""
     pg = _rules(api)
-    size, seen, cursor = pg["page_size"], [], start
+    size, seen, cursor = size or pg["page_size"], [], start
     while True:
         params = {pg["limit"]: size, **({pg[direction]: cursor} if cursor is not None else {})}
-        got, more = _page(api, res, clause, params)
+        items, more = _items(api, res, clause, params)
+        got = [item["id"] for item in items]
+        if records is not None:
+            records.update(zip(got, items, strict=True))
         where = f"the page {direction} {cursor}" if cursor is not None else "the first page"
         expect(len(got) <= size, clause, f"{where} holds {len(got)} items, more than limit={size}", expected=size,
                actual=len(got))

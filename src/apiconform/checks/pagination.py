@@ -15,6 +15,8 @@ from apiconform.checks.expect import expect, expect_resource, expect_status
 from apiconform.contract.model import ListFilter, Resource
 from apiconform.http.client import Api
 
+MAX_PAGES = 50  # a walk that has not ended by then never will: the target keeps serving full pages
+
 
 @contextmanager
 def seeded(api: Api, res: Resource, tag: str) -> Iterator[tuple[str, list[int]]]:
@@ -56,6 +58,26 @@ def _page(api: Api, res: Resource, prefix: str, clause: str, path: str = "", **p
     ex = api.get(path or res.path, params={pg["filter"]: prefix, **params})
     expect_status(ex, 200, clause, f"list {res.name} {params}")
     return expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
+
+
+def walk(api: Api, res: Resource, prefix: str, clause: str, size: int | None = None,
+         past_end: str = "") -> list[dict[str, Any]]:
+    """Every item of the list narrowed to ``prefix``, page by page with ``size`` (else ``page_size``), until a
+    short page. A later page that holds only items already walked is the page past the end answering an
+    earlier one again: it fails ``past_end`` (else ``clause``)."""
+    pg = api.contract.pagination
+    size, page, out = size or pg["page_size"], pg["first_page"], []
+    while True:
+        items = _page(api, res, prefix, clause, **{pg["limit"]: size, pg["page"]: page})
+        seen = {item.get("id") for item in out}
+        expect(not out or not items or any(item.get("id") not in seen for item in items), past_end or clause,
+               f"page {page} repeats items of earlier pages and nothing else: the page past the end is not empty",
+               api.exchanges[-1], actual=[item.get("id") for item in items])
+        out += items
+        if len(items) < size:
+            return out
+        expect(page < MAX_PAGES, clause, f"{MAX_PAGES} full pages and the list has not ended", actual=len(out))
+        page += 1
 
 
 def walk_yields_each_once(api: Api, res_name: str, clause: str) -> None:

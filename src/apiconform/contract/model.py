@@ -59,6 +59,8 @@ CONTRACT_KEYS: dict[str, Any] = {
     "spec": {"document", "source", "licence", "versions", "operations", "schemas", "clause", "clauses"},
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
+    "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
+                 "page_size", "clauses", "counter", "role", "shrink_seconds"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -177,6 +179,21 @@ class ListFilter:
 RESET_VALUES = ("delta-seconds", "epoch-seconds")
 RETRY_AFTER_VALUES = ("integer-seconds", "fractional-seconds")
 RATE_HEADERS = ("limit", "remaining", "reset", "retry_after", "used", "max", "exempt")
+#: The findings ``[stateful.clauses]`` may give a clause of their own: the ones a single operation shows. A kind
+#: the table leaves out, and every finding that needs several writes to one record or a list that disagrees with
+#: the reads of the same records, fail the model's clause (``clause``). checks/stateful.py.
+STATEFUL_KINDS = {
+    "create": "a read lacks what the record's create sent, and the create is the record's only write",
+    "update": "a read lacks what the record's update sent, and that update is its only write after the create",
+    "delete": "a record deleted right after its create still reads, or the delete is refused",
+    "missing": "a record deleted right after its create reads with another status than [writes] missing_status",
+    "walk": "one list walk breaks its own rules: a status, an item twice, a page too long, a cursor",
+    "past_end": "one list walk's page past the end repeats earlier items",
+    "counter": "one list walk's count ([stateful] counter) differs from the items it yielded",
+    "role": "a write as [stateful] role is not refused as [roles] says, or changes the record, which had no other "
+            "write after its create",
+}
+
 RATE_CLAUSES = ("headers", "values", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
 
 
@@ -544,6 +561,38 @@ def _check_webhooks(c: Contract) -> None:
             _need(event, key, f"webhooks.events.{name}", c.path)
 
 
+def _check_stateful(c: Contract) -> None:
+    """[stateful] (checks/stateful.py): its clause and resource exist, and its writes carry its marker."""
+    table = c.raw.get("stateful")
+    if not table:
+        return
+    for key in ("resource", "clause", "label", "marker", "create", "update"):
+        _need(table, key, "stateful", c.path)
+    c.clause(table["clause"])
+    clauses = table.get("clauses", {})
+    unknown = sorted(set(clauses) - set(STATEFUL_KINDS))
+    if unknown:
+        raise ContractError(f"{c.path}: [stateful.clauses] has unknown finding(s) {', '.join(unknown)} "
+                            f"(known: {', '.join(STATEFUL_KINDS)})")
+    for clause_id in clauses.values():
+        c.clause(clause_id)
+    counter = table.get("counter")
+    if counter is not None and (not isinstance(counter, dict) or len(counter) != 1 or not {*counter} <= {
+            "header", "field"} or not isinstance([*counter.values()][0], str) or not [*counter.values()][0]):
+        raise ContractError(f"{c.path}: [stateful] counter must be {{ header = \"...\" }} or {{ field = \"...\" }}")
+    if "role" in table and table["role"] not in c.raw.get("roles", {}):
+        raise ContractError(f"{c.path}: [stateful] role {table['role']!r} has no [roles] table")
+    if table["resource"] not in c.resources:
+        raise ContractError(f"{c.path}: [stateful] names unknown resource {table['resource']!r}")
+    if not str(table["create"].get(table["label"], "")).startswith(table["marker"]) or not str(
+            table["update"].get(table["label"], table["marker"])).startswith(table["marker"]):
+        raise ContractError(f"{c.path}: [stateful] create must set {table['label']} to start with the marker, "
+                            "and update keep it")
+    for key in ("sequences", "steps", "live", "page_size", "shrink_seconds"):
+        if not isinstance(table.get(key, 1), int) or table.get(key, 1) < 1:
+            raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
+
+
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
     named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
@@ -578,6 +627,7 @@ def _cross_check(c: Contract) -> None:
     for name in c.raw.get("roles", {}):
         if name not in c.credentials:
             raise ContractError(f"{c.path}: [roles.{name}] names no credential")
+    _check_stateful(c)  # after [roles]: its role must name one
     for p in c.invalid_payloads:
         res = c.resources[p.resource]
         if p.action not in ("create", "update"):

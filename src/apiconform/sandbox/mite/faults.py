@@ -56,6 +56,8 @@ FAULTS: list[Fault] = [
     Fault("blank-name-accepted", "mite.payload.blank-name", "Blank or whitespace-only names are accepted on create."),
     Fault("negative-minutes-accepted", "mite.payload.negative-minutes", "Time entries accept negative minutes."),
     Fault("tracker-stop-empty", "mite.tracker.start-stop", "Stopping the tracker answers {\"tracker\":{}}."),
+    Fault("list-keeps-deleted-after-create", "mite.stateful.model", "A deleted customer, project or service stays in the name-filtered list (a stale search index) once another record of its kind has been created after the delete."),
+    Fault("list-shows-record-as-created", "mite.stateful.model", "Lists show customers, projects and services as they were created, not as they were last updated (reads are right)."),
 ]
 
 FAULT_NAMES: frozenset[str] = frozenset(fault.name for fault in FAULTS)

@@ -130,8 +130,12 @@ def _list(ctx: Ctx, collection: str, *, archived: bool) -> Response:
         if (r.get("archived", False) is archived or (not archived and ctx.has("archived-in-active-list")))
         and visible(ctx.store, ctx.user, collection, r)
     ]
+    if not archived and "name" in params and ctx.has("list-keeps-deleted-after-create"):
+        records += [r for r in ctx.store.ghosts.get(collection, []) if r["haunts"]]
     records = listing.select(ctx.store, collection, records, params, ctx.user, ctx.faults)
     records = listing.paginate(listing.order(collection, records, ctx.faults), params, ctx.faults)
+    if ctx.has("list-shows-record-as-created"):
+        records = [ctx.store.created_as.get(r["id"], r) for r in records]
     views = [view(ctx.store, collection, r, ctx.faults) for r in records]
     body = render.body_list(ctx.fmt, collection, ROOTS[collection], views, ctx.faults)
     identity = f"{ctx.request.url.path}?{ctx.request.url.query}"
@@ -155,6 +159,10 @@ async def _create(ctx: Ctx, collection: str) -> Response:
         shown, record["hourly_rate"] = dict(record), 0  # answers what it was sent, stores the default
     if ctx.fmt == "xml" and ctx.has("xml-create-name-unstored"):
         shown, record["name"] = dict(record), ""  # answers what it was sent, stores no name
+    for ghost in ctx.store.ghosts.get(collection, []):  # fault list-keeps-deleted-after-create
+        ghost["haunts"] = True
+    if ctx.has("list-shows-record-as-created") and collection in _NAMED:
+        ctx.store.created_as[record["id"]] = dict(record)
     extra = {}
     if not ctx.has("create-no-location"):
         extra["Location"] = f"{ctx.base_url}/{collection}/{record['id']}.{ctx.suffix}"
@@ -179,6 +187,8 @@ async def _update(ctx: Ctx, collection: str, raw_id: str) -> Response:
     return render.empty_response()
 
 
+_NAMED = ("customers", "projects", "services")  # what the list faults of stateful checks touch
+
 _DELETE_BLOCKERS = {
     "customers": ("projects", "customer_id", "The customer still has projects and cannot be deleted."),
     "projects": ("time_entries", "project_id", "The project still has time entries and cannot be deleted."),
@@ -195,6 +205,8 @@ async def _destroy(ctx: Ctx, collection: str, raw_id: str) -> Response:
         dependants, key, message = _DELETE_BLOCKERS[collection]
         if any(r[key] == record["id"] for r in ctx.store.collection(dependants).values()):
             raise ApiError(422, message)
+    if ctx.has("list-keeps-deleted-after-create") and collection in _NAMED:
+        ctx.store.ghosts.setdefault(collection, []).append(dict(record, haunts=False))
     if not ctx.has("delete-keeps-record"):
         del ctx.store.collection(collection)[record["id"]]
         if collection == "time_entries":

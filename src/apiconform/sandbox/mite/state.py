@@ -64,6 +64,8 @@ class Store:
     credentials: dict[int, Credential] = field(default_factory=dict)
     grants: dict[int, set[int]] = field(default_factory=dict)  # time tracker id -> project ids
     trackers: dict[int, Tracking] = field(default_factory=dict)  # user id -> running tracker
+    ghosts: dict[str, list[Record]] = field(default_factory=dict)  # fault list-keeps-deleted-after-create
+    created_as: dict[int, Record] = field(default_factory=dict)  # fault list-shows-record-as-created
     _ids: itertools.count = field(default_factory=lambda: itertools.count(101))
 
     def next_id(self) -> int:

@@ -83,7 +83,13 @@ def _member(ctx: Ctx, record: Record) -> Response:
 def _list(ctx: Ctx) -> Response:
     store = ctx.store
     try:
-        page = cursor.paginate(store.listed(), ctx.request.query_params, store.place, store.places.get, RULES,
+        listed = store.listed()
+        limit = ctx.request.query_params.get("limit", "")
+        if limit.isdigit() and int(limit) > RULES.default and ctx.has("list-keeps-deleted-after-create"):
+            listed = sorted(listed + [r for r in store.ghosts.values() if r["haunts"]], key=store.place, reverse=True)
+        if ctx.has("list-shows-member-as-created"):
+            listed = [store.as_created.get(r["id"], r) for r in listed]
+        page = cursor.paginate(listed, ctx.request.query_params, store.place, store.places.get, RULES,
                                ctx.faults)
     except cursor.PageError as exc:
         raise invalid(str(exc)) from None
@@ -101,6 +107,10 @@ def _show(ctx: Ctx, ident: str) -> Response:
 async def _create(ctx: Ctx) -> Response:
     values = members.validate(await _body(ctx), creating=True, faults=ctx.faults)
     record = ctx.store.add(values, datetime.now(UTC))
+    for ghost in ctx.store.ghosts.values():  # fault list-keeps-deleted-after-create
+        ghost["haunts"] = True
+    if ctx.has("list-shows-member-as-created"):
+        ctx.store.as_created[record["id"]] = dict(record)
     if ctx.has("create-answer-not-stored"):  # the answer's created_at is not the stored one
         return _member(ctx, {**record, "created_at": members.timestamp(datetime.now(UTC) - timedelta(seconds=1))})
     if ctx.has("create-drops-unsubscribed"):  # answers what it was sent, stores the default
@@ -112,6 +122,7 @@ async def _create(ctx: Ctx) -> Response:
 async def _update(ctx: Ctx, ident: str) -> Response:
     record = _find(ctx, ident)
     values = members.validate(await _body(ctx), creating=False, faults=ctx.faults)
+    ctx.store.updated.add(ident)
     if not ctx.has("update-applies-nothing"):
         record.update(values)
     return empty_response() if ctx.has("update-answers-empty") else _member(ctx, record)
@@ -120,6 +131,8 @@ async def _update(ctx: Ctx, ident: str) -> Response:
 def _destroy(ctx: Ctx, ident: str) -> Response:
     record = _find(ctx, ident)
     del ctx.store.members[ident]
+    if ctx.has("list-keeps-deleted-after-create"):
+        ctx.store.ghosts[ident] = {**record, "haunts": False}
     if ctx.has("delete-answers-empty"):
         return empty_response()
     return json_response({"object": "member", "id": record["id"], "deleted": True}, ctx.faults)

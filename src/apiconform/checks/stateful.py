@@ -1,0 +1,432 @@
+"""Stateful checks: random sequences of create, read, update, delete and list against a model.
+
+Every other check is a fixed scenario. Here Hypothesis's ``RuleBasedStateMachine`` draws sequences of
+operations on one resource (``[stateful] resource``) and keeps a model of the records the provider
+should hold: the attributes each create and update sent, by id, and the ids deleted. After each step
+the model is the oracle: a read returns the model's record for every field sent, a deleted record
+reads as missing, and a full list walk (every page, in the provider's own pagination style) yields
+exactly the model's live records, each once and with the fields the model holds. Only the records this
+run made are compared: they carry ``marker`` at the start of their ``label`` field (and ``filter``, if
+set, is the list parameter that narrows the list to them).
+
+Bounded: ``sequences`` examples of at most ``steps`` steps, at most ``live`` records alive at a time,
+every request paced by the rate budget like any other. Deterministic: the run is derandomised with a
+fixed seed, and the values sent depend only on the step's number, so live, record and replay send
+the same requests (replay answers with the recorded ids, so the machine takes the same branches); a
+replay that sent anything else is a cassette error, as for every check. A failure is shrunk by
+Hypothesis (not in replay: the cassette holds no shrinking, and shrinking stops after ``shrink_seconds``),
+and the violation carries the sequence it ended with, as steps and their exchanges (the reports' repro
+script). A finding one operation shows fails that operation's clause (``[stateful.clauses]``, by the
+record's writes, and :func:`alone` for a write that breaks by itself); the rest fail ``clause``
+(docs/architecture.md, "Stateful checks").
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.internal.conjecture import engine
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+from apiconform.checks import cursor, pages, pagination
+from apiconform.checks.common import Ident, as_credential, create, discard, resource
+from apiconform.checks.expect import body_data, expect, expect_error, expect_status
+from apiconform.contract.model import ContractError, Resource
+from apiconform.http.client import Api
+from apiconform.http.exchange import Exchange
+from apiconform.verdict import ContractViolation
+
+DEFAULTS = {"sequences": 3, "steps": 10, "live": 4, "shrink_seconds": 300}
+
+class Run:
+    """What one stateful check needs from the contract, read once."""
+
+    def __init__(self, api: Api) -> None:
+        table = api.contract.raw.get("stateful")
+        if not table:
+            raise ContractError(f"{api.contract.path}: no [stateful] table")
+        self.api = api
+        self.table = {**DEFAULTS, **table}
+        self.res: Resource = resource(api, self.table["resource"])
+        self.sequences = itertools.count(1)  # each example the machine runs is one sequence
+        self.clause: str = self.table["clause"]
+        self.clauses: dict[str, str] = self.table.get("clauses", {})
+        self.label: str = self.table["label"]
+        self.marker: str = self.table["marker"]
+        self.missing: int = api.contract.writes.get("missing_status", 404)
+        # The credential of a role that may not write ([roles.<role>]), when the target has it: its writes are tried.
+        role = self.table.get("role")
+        self.role: str | None = role if role and api.target.credentials.get(role) else None
+
+    def blamed(self) -> list[str]:
+        """Every clause a finding of this check can fail."""
+        writes = self.api.contract.writes
+        return list(dict.fromkeys([self.clause, *self.clauses.values(), writes["create_clause"],
+                                   writes["update_clause"], writes["read_clause"], self.api.contract.schema_clause]))
+
+    def attrs(self, template: str, sequence: int, n: int) -> dict[str, Any]:
+        return {k: v.format(sequence=sequence, n=n) if isinstance(v, str) else v
+                for k, v in self.table[template].items()}
+
+    def prefix(self, sequence: int) -> str:
+        """What the label of every record of one sequence starts with: sequences never see each other's."""
+        return self.table["create"][self.label].split("{n}")[0].format(sequence=sequence)
+
+    def walk(self, prefix: str) -> tuple[list[dict[str, Any]], list[Exchange]]:
+        """Every item of a full walk of the list (narrowed to ``prefix`` where the style can), in the contract's
+        pagination style, and the pages' answers; the walk's own rules fail the ``walk`` and ``past_end``
+        clauses."""
+        style = self.api.contract.pagination.get("style")
+        if style not in WALKS:
+            raise ContractError(f"{self.api.contract.path}: [stateful] cannot walk [pagination] style {style!r}")
+        start = len(self.api.exchanges)
+        items = WALKS[style](self, prefix)
+        return items, [ex for ex in self.api.exchanges[start:] if ex.method == "GET"]
+
+    def mine(self, items: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+        """The items whose label starts with ``prefix``: the records one sequence made."""
+        return [item for item in items if str(item.get(self.label, "")).startswith(prefix)]
+
+    def listed(self, prefix: str) -> list[dict[str, Any]]:
+        """Every record whose label starts with ``prefix`` in a full walk of the list."""
+        return self.mine(self.walk(prefix)[0], prefix)
+
+    def sweep(self) -> None:
+        """Remove the records a crashed earlier run left (a live account keeps them)."""
+        for item in self.listed(self.marker):
+            discard(self.api, self.res, item["id"])
+
+
+WALKS: dict[str, Callable[[Run, str], list[dict[str, Any]]]] = {  # by [pagination] style; a walk may narrow by prefix
+    "limit-page": lambda run, prefix: pagination.walk(
+        run.api, run.res, prefix, run.clauses.get("walk", run.clause), run.table.get("page_size"),
+        run.clauses.get("past_end", "")),
+    "cursor": lambda run, prefix: cursor.walk(run.api, run.res, run.clauses.get("walk", run.clause),
+                                              run.table.get("page_size")),
+    "page-number": lambda run, prefix: pages.all_items(run.api, run.res, {}, run.clauses.get("walk", run.clause)),
+}
+
+
+def expect_count(pages: list[Exchange], walked: int, counter: dict[str, str], clause: str) -> None:
+    """Every page of one walk counts the ``walked`` items the walk yielded, in the response header
+    ``counter["header"]`` or the body field ``counter["field"]`` (dotted: ``pagination.item_count``). Pages
+    that count differently saw the list change under the walk (another writer on a shared list): no finding."""
+    counts = [_count(ex, counter, clause) for ex in pages]
+    if len(set(counts)) == 1:
+        expect(counts[0] == walked, clause, f"the list counts {counts[0]} items ({_named(counter)}), but a walk of "
+               f"every page yields {walked}", pages[-1], expected=walked, actual=counts[0])
+
+
+def _named(counter: dict[str, str]) -> str:
+    return f"header {counter['header']}" if "header" in counter else f"field {counter['field']}"
+
+
+def _count(ex: Exchange, counter: dict[str, str], clause: str) -> int:
+    """The count one page answered; a page without a whole number there fails ``clause``."""
+    if "header" in counter:
+        value: Any = ex.headers.get(counter["header"])
+        value = int(value) if value is not None and value.strip().isdigit() else value
+    else:
+        value = body_data(ex, clause)
+        for key in counter["field"].split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+    expect(isinstance(value, int) and not isinstance(value, bool), clause, f"{ex.method} {ex.url.split('?')[0]} "
+           f"carries no count in {_named(counter)}", ex, actual=value)
+    return value
+
+
+def judged(step: Callable[..., None]) -> Callable[..., None]:
+    """A step whose violation leaves it from this one place, led by the sequence. Hypothesis tells failures
+    apart by where they were raised: from one place, every finding is one failure, shrunk to the shortest
+    sequence that shows any, and the clause is the one that shortest sequence decides."""
+    @functools.wraps(step)
+    def run(self: Machine, **kwargs: Any) -> None:
+        try:
+            step(self, **kwargs)
+        except ContractViolation as exc:
+            found = exc
+        else:
+            return
+        raise self._violated(found)  # outside the except: no context, the same origin for every finding
+    return run
+
+
+class Machine(RuleBasedStateMachine):
+    """The rules; the model is ``records`` (id -> the fields sent), ``gone`` (ids deleted) and ``writes`` (id ->
+    the writes sent to it, in order), which decides whose clause a finding fails."""
+
+    run: Run
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sequence = next(self.run.sequences)
+        self.records: dict[Ident, dict[str, Any]] = {}
+        self.gone: list[Ident] = []
+        self.writes: dict[Ident, list[str]] = {}
+        self.steps: list[str] = []
+        self.starts: list[int] = []  # where each step's exchanges start in api.exchanges
+        self.written = False  # a write since the last walk
+        self.retry = ""  # the last write of the record a model's finding is about (_about)
+
+    def _step(self, text: str) -> None:
+        self.steps.append(text)
+        self.starts.append(len(self.run.api.exchanges))
+
+    def _violated(self, exc: ContractViolation) -> ContractViolation:
+        """The violation, its message led by the sequence that showed it, carrying each step's exchanges (the
+        report's repro script of the whole sequence)."""
+        steps = "; ".join(f"{i}. {s}" for i, s in enumerate(self.steps, 1))
+        exchanges = self.run.api.exchanges
+        sent = [[e for e in exchanges[start:end] if e.at <= exc.at]
+                for start, end in zip(self.starts, [*self.starts[1:], len(exchanges)], strict=True)]
+        out = ContractViolation(exc.clause, f"after the steps {steps}: {exc.message}", expected=exc.expected,
+                                actual=exc.actual, exchange=exc.exchange, sequence=list(zip(self.steps, sent,
+                                                                                          strict=True)))
+        out.at = exc.at
+        out.retry = self.retry  # type: ignore[attr-defined]
+        return out
+
+    def _blame(self, kind: str, ident: Ident) -> str:
+        """The clause of a finding on one record: its kind's, when the record's writes are its create and at
+        most the one write the finding is about (what a fixed check of that operation sends); else the
+        model's."""
+        return self.run.clauses.get(kind, self.run.clause) if len(self.writes[ident]) <= 2 else self.run.clause
+
+    @contextmanager
+    def _about(self, ident: Ident) -> Iterator[None]:
+        """A model's finding on this record (more writes than one operation) notes the record's last write
+        (``retry``): :func:`alone` tries it on a fresh record, so a partly shrunk sequence still blames a write
+        that breaks by itself."""
+        try:
+            yield
+        except ContractViolation as exc:
+            if exc.clause == self.run.clause:
+                self.retry = self.writes[ident][-1]
+            raise
+
+    def _pick(self, data: st.DataObject, ids: list[Ident]) -> Ident:
+        return data.draw(st.sampled_from(sorted(ids)))
+
+    def _compare(self, ident: Ident, listed: bool = True) -> None:
+        """Read a live record: 200, with every field the model holds; other fields lost a write, the last one
+        sent to it. A record missing from the list and the read is gone, lost by that write too; one the list
+        shows (the walk after every write showed it) that reads otherwise than 200 fails the read's clause."""
+        run, api = self.run, self.run.api
+        path = f"{run.res.path}/{ident}"
+        ex = api.get(path)
+        last = self.writes[ident][-1]
+        kind = last.split()[0]
+        with self._about(ident):
+            expect(listed or ex.status != run.missing, self._blame(kind, ident), f"{run.res.name} {ident} is "
+                   f"gone from the list and reads {ex.status} after its last write ({last})", ex, expected=200,
+                   actual=ex.status)
+        expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path}")
+        item = run.res.unwrap(body_data(ex, api.contract.writes["read_clause"]))
+        wrong = {k: item.get(k) for k, v in self.records[ident].items() if not isinstance(item, dict)
+                 or item.get(k) != v}
+        with self._about(ident):
+            expect(not wrong, self._blame(kind, ident), f"{run.res.name} {ident} reads {wrong}, not the values "
+                   f"the model holds (its last write: {last})", ex, expected=self.records[ident], actual=wrong)
+
+    def _compare_gone(self, ident: Ident) -> None:
+        """Read a deleted record: it must read as missing. One that still reads kept its delete's record."""
+        run, api = self.run, self.run.api
+        ex = api.get(f"{run.res.path}/{ident}")
+        with self._about(ident):
+            expect(not 200 <= ex.status < 300, self._blame("delete", ident), f"{run.res.name} {ident} reads "
+                   f"{ex.status} after its delete", ex, expected=run.missing, actual=ex.status)
+            expect_status(ex, run.missing, self._blame("missing", ident),
+                          f"GET {run.res.name} {ident} after its delete")
+
+    def _confirm(self, ident: Ident, listed: bool = True) -> None:
+        """Read a record as the model says it is: live with its fields, or deleted."""
+        if ident in self.records:
+            self._compare(ident, listed)
+        elif ident in self.gone:
+            self._compare_gone(ident)
+
+    # The operations; the rules below pick what they act on, :func:`alone` calls them on a fresh record.
+
+    def _create(self) -> Ident:
+        run = self.run
+        attrs = run.attrs("create", self.sequence, len(self.steps) + 1)
+        self._step(f"create {attrs}")
+        ident, _, _ = create(run.api, run.res, attrs)
+        self.records[ident] = attrs
+        self.writes[ident] = ["create"]
+        self.steps[-1] += f" -> {ident}"
+        self.written = True
+        return ident
+
+    def _update(self, ident: Ident) -> None:
+        run = self.run
+        attrs = run.attrs("update", self.sequence, len(self.steps) + 1)
+        self._step(f"update {ident} {attrs}")
+        self.writes[ident].append("update")
+        ex = run.api.request(run.res.update_method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs))
+        expect_status(ex, run.api.contract.writes.get("update_status", 200),
+                      run.api.contract.writes["update_clause"], f"update {run.res.name} {ident}")
+        self.records[ident] = {**self.records[ident], **attrs}
+        self.written = True
+
+    def _delete(self, ident: Ident) -> None:
+        run = self.run
+        self._step(f"delete {ident}")
+        self.writes[ident].append("delete")
+        ex = run.api.delete(f"{run.res.path}/{ident}")
+        with self._about(ident):
+            expect_status(ex, run.api.contract.writes.get("delete_status", 200), self._blame("delete", ident),
+                          f"delete {run.res.name} {ident}")
+        del self.records[ident]
+        self.gone.append(ident)
+        self.written = True
+
+    def _refused(self, ident: Ident, method: str) -> None:
+        """An update or delete as the role that may not write: refused as [roles.<role>] says, and the record
+        unchanged (the walk after it, and a read of the record where the walk disagrees)."""
+        run = self.run
+        role = run.api.contract.role(run.role)
+        attrs = run.attrs("update", self.sequence, len(self.steps) + 1) if method != "DELETE" else None
+        self._step(f"{method} {ident} as {run.role}" + (f" {attrs}" if attrs else ""))
+        self.writes[ident].append(f"role {method}")
+        ex = run.api.request(method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs) if attrs else None,
+                             **as_credential(run.api, run.role))
+        with self._about(ident):
+            expect_error(run.api.contract, ex, role["status"], role.get("error", ""), self._blame("role", ident),
+                         f"{method} {run.res.name} {ident} as {run.role}")
+        self.written = True
+
+    @precondition(lambda self: len(self.records) < self.run.table["live"])
+    @rule()
+    @judged
+    def create(self) -> None:
+        self._create()
+
+    @precondition(lambda self: self.records)
+    @rule(data=st.data())
+    @judged
+    def read(self, data: st.DataObject) -> None:
+        ident = self._pick(data, list(self.records))
+        self._step(f"read {ident}")
+        self._compare(ident)
+
+    @precondition(lambda self: self.records)
+    @rule(data=st.data())
+    @judged
+    def update(self, data: st.DataObject) -> None:
+        self._update(self._pick(data, list(self.records)))
+
+    @precondition(lambda self: self.records)
+    @rule(data=st.data())
+    @judged
+    def delete(self, data: st.DataObject) -> None:
+        self._delete(self._pick(data, list(self.records)))
+
+    @precondition(lambda self: self.gone)
+    @rule(data=st.data())
+    @judged
+    def read_deleted(self, data: st.DataObject) -> None:
+        ident = self._pick(data, self.gone)
+        self._step(f"read deleted {ident}")
+        self._compare_gone(ident)
+
+    @invariant()
+    @judged
+    def list_all(self) -> None:
+        """After every write, the full walk: the invariant that needs the most requests, so only then. A
+        record the walk shows otherwise than the model is read: a read that disagrees too is the write's
+        finding; a list that disagrees with reads that agree is the model's."""
+        if not self.written:
+            return
+        self.written = False
+        run = self.run
+        self._step("list every page")
+        everything, pages = run.walk(run.prefix(self.sequence))
+        listed, walked = run.mine(everything, run.prefix(self.sequence)), pages[-1]
+        ids = [item["id"] for item in listed]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        expect(not twice, run.clauses.get("walk", run.clause), f"the walk lists {twice} more than once", walked,
+               actual=ids)
+        by_id = {item["id"]: item for item in listed}
+        odd = sorted(({*by_id} ^ {*self.records}) | {i for i, item in by_id.items() if i in self.records and any(
+            item.get(k) != v for k, v in self.records[i].items())})
+        for ident in odd:
+            self._confirm(ident, ident in by_id)
+        shown = {i: {k: by_id[i].get(k) for k in self.records.get(i, {})} if i in by_id else None for i in odd}
+        expect(not odd, run.clause, f"the walk lists {sorted(ids)}, where the live records are "
+               f"{sorted(self.records)}; it shows {shown}, though reads of them hold what the model holds",
+               walked, expected={i: self.records.get(i) for i in odd}, actual=shown)
+        if "counter" in run.table:
+            expect_count(pages, len(everything), run.table["counter"], run.clauses.get("counter", run.clause))
+
+    def teardown(self) -> None:
+        for ident in self.records:
+            discard(self.run.api, self.run.res, ident)
+
+
+class Refusals(Machine):
+    """The rule a machine has when ``[stateful] role`` is set and the target has its credential. A rule of its
+    own class, so that a machine without it draws the same sequences as before it existed (and its cassette
+    stays valid)."""
+
+    @precondition(lambda self: self.records)
+    @rule(data=st.data())
+    @judged
+    def refused_write(self, data: st.DataObject) -> None:
+        ident = self._pick(data, list(self.records))
+        writes = self.run.api.contract.role(self.run.role)["writes"]
+        self._refused(ident, data.draw(st.sampled_from([m for m in (self.run.res.update_method, "DELETE")
+                                                        if m in writes])))
+
+
+def alone(machine: type[Machine], found: ContractViolation) -> ContractViolation:
+    """A model's finding on one record whose last write (``found.retry``) came after others: that write
+    alone, on a fresh record (its create, the write, a read), as a fixed check of it would send it. If it
+    breaks by itself, that is the write's finding on its own clause (the shrinker stopped before it had
+    removed the others); otherwise the sequence is what broke it, and ``found`` stands."""
+    retry = getattr(found, "retry", "")
+    if not retry:
+        return found
+    m = machine()
+    try:
+        ident = m._create()
+        kind, _, method = retry.partition(" ")
+        {"update": lambda: m._update(ident), "delete": lambda: m._delete(ident),
+         "role": lambda: m._refused(ident, method)}[kind]()
+        m._confirm(ident)
+    except ContractViolation as exc:
+        if exc.clause != m.run.clause:
+            out = m._violated(exc)
+            out.message = f"{out.message} (a sequence showed it first: {found.message})"
+            out.args = (f"[{out.clause}] {out.message}",)
+            return out
+    finally:
+        m.teardown()
+    return found
+
+
+def sequences(api: Api) -> None:
+    """Run the state machine of the contract's ``[stateful]`` table against the target."""
+    run = Run(api)
+    api.verifies(*run.blamed())
+    run.sweep()
+    machine = type("StatefulMachine", (Refusals if run.role else Machine,), {"run": run})
+    phases = (Phase.explicit, Phase.generate) if api.replaying else (Phase.explicit, Phase.generate, Phase.shrink)
+    try:
+        # Hypothesis's own bound on shrinking, which it leaves to be patched: a rate-limited target shrinks slowly.
+        with mock.patch.object(engine, "MAX_SHRINKING_SECONDS", run.table["shrink_seconds"]):
+            run_state_machine_as_test(machine, settings=settings(
+                max_examples=run.table["sequences"], stateful_step_count=run.table["steps"], derandomize=True,
+                database=None, deadline=None, phases=phases, suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=False, print_blob=False))
+    except ContractViolation as found:
+        shown = alone(machine, found)
+        if shown is found:
+            raise
+        raise shown from None

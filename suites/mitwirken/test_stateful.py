@@ -1,0 +1,6 @@
+"""Mitwirken stateful checks: random sequences of member writes, reads and list walks against a model."""
+from apiconform.checks import stateful
+
+
+def test_sequences(api):
+    stateful.sequences(api)
