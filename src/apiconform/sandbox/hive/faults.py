@@ -42,6 +42,8 @@ FAULTS: list[Fault] = [
     Fault("delete-sticks", "hive.verb.soft-delete", "An update of a deleted SKU leaves its status deleted."),
     Fault("create-duplicates-deleted", "hive.verb.soft-delete", "Creating a deleted SKU's merchant_sku_id makes a second SKU instead of reviving it."),
     Fault("upsert-keeps-deleted", "hive.verb.soft-delete", "bulk_upsert of a deleted SKU leaves it deleted."),
+    Fault("revive-keeps-old-fields", "hive.stateful.model", "A create with a deleted SKU's merchant_sku_id makes it active again but keeps the fields it had before the delete (it answers the fields sent)."),
+    Fault("upsert-revival-keeps-old-fields", "hive.stateful.model", "A bulk upsert of a deleted SKU makes it active again but keeps the fields it had before the delete (it answers the fields sent)."),
     Fault("duplicate-sku-accepted", "hive.sku.duplicate", "Creating a SKU with an active SKU's merchant_sku_id makes a second one."),
     Fault("create-drops-hs-code", "hive.payload.valid-accepted", "A SKU create ignores hs_code."),
     Fault("create-stores-required-only", "hive.payload.valid-accepted", "A SKU create stores only merchant_sku_id and name, yet answers every field sent."),

@@ -132,6 +132,9 @@ async def create_sku(ctx: Ctx) -> Response:
     status = 200 if ctx.has("create-answers-200") else 201
     existing = ctx.store.sku_by_code(values["merchant_sku_id"])
     if existing is not None and existing["status"] == "deleted" and not ctx.has("create-duplicates-deleted"):
+        if ctx.has("revive-keeps-old-fields"):  # only the status comes back; answers what it was sent
+            existing["status"] = "active"
+            return _sku(ctx, {**existing, **values}, status=status)
         existing.update(values)
         existing["status"] = "active"
         return _sku(ctx, existing, status=status)
@@ -183,6 +186,10 @@ async def bulk_upsert(ctx: Ctx) -> Response:
             continue
         if record is None:
             record = ctx.store.add_sku(values)
+        elif record["status"] == "deleted" and ctx.has("upsert-revival-keeps-old-fields"):
+            record["status"] = "active"  # only the status comes back; answers what it was sent
+            out.append(sku_view({**record, **values}, ctx.faults))
+            continue
         else:
             for name in st.SKU_FIELDS:
                 if name == "batch_tracking_enabled" and name not in attrs:
