@@ -187,10 +187,11 @@ class Machine(RuleBasedStateMachine):
         self.written = False  # a write since the last walk
 
     def _step(self, text: str) -> None:
-        if not self.steps:
-            self.run.sweep(self.sequence)
+        first = not self.steps
         self.steps.append(text)
         self.starts.append(len(self.run.api.exchanges))
+        if first:  # with ``narrow``, the sequence's sweep: its requests are the first step's
+            self.run.sweep(self.sequence)
 
     def _violated(self, exc: ContractViolation) -> ContractViolation:
         """The violation, its message led by the sequence that showed it, carrying each step's exchanges (the
