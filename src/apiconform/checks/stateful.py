@@ -7,7 +7,9 @@ the model is the oracle: a read returns the model's record for every field sent,
 reads as missing, and a full list walk (every page, in the provider's own pagination style) yields
 exactly the model's live records, each once and with the fields the model holds. Only the records this
 run made are compared: they carry ``marker`` at the start of their ``label`` field (and ``filter``, if
-set, is the list parameter that narrows the list to them).
+set, is the list parameter that narrows the list to them). A provider's own semantics are keys of the table:
+``soft_delete`` (a deleted record stays, marked), ``revive`` and ``upsert`` (rules of their own classes,
+``RULES``), ``narrow`` (a walk asks for the sequence's labels) and ``counter``.
 
 Bounded: ``sequences`` examples of at most ``steps`` steps, at most ``live`` records alive at a time,
 every request paced by the rate budget like any other. Deterministic: the run is derandomised with a
