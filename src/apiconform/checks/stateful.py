@@ -7,7 +7,9 @@ the model is the oracle: a read returns the model's record for every field sent,
 reads as missing, and a full list walk (every page, in the provider's own pagination style) yields
 exactly the model's live records, each once and with the fields the model holds. Only the records this
 run made are compared: they carry ``marker`` at the start of their ``label`` field (and ``filter``, if
-set, is the list parameter that narrows the list to them).
+set, is the list parameter that narrows the list to them). A provider's own semantics are keys of the table:
+``soft_delete`` (a deleted record stays, marked), ``revive`` and ``upsert`` (rules of their own classes,
+``RULES``), ``narrow`` (a walk asks for the sequence's labels), ``counter`` and ``role``.
 
 Bounded: ``sequences`` examples of at most ``steps`` steps, at most ``live`` records alive at a time,
 every request paced by the rate budget like any other. Deterministic: the run is derandomised with a
@@ -63,12 +65,18 @@ class Run:
         # The credential of a role that may not write ([roles.<role>]), when the target has it: its writes are tried.
         role = self.table.get("role")
         self.role: str | None = role if role and api.target.credentials.get(role) else None
+        raw = api.contract.raw
+        self.soft: dict[str, Any] | None = raw["soft_delete"] if self.table.get("soft_delete") else None
+        self.up: dict[str, Any] | None = raw["upsert"] if "upsert" in self.table else None
 
     def blamed(self) -> list[str]:
         """Every clause a finding of this check can fail."""
         writes = self.api.contract.writes
+        semantics = [self.soft["clause"]] if self.soft else []
+        semantics += [self.up["clauses"]["upsert"]] if self.up else []
         return list(dict.fromkeys([self.clause, *self.clauses.values(), writes["create_clause"],
-                                   writes["update_clause"], writes["read_clause"], self.api.contract.schema_clause]))
+                                   writes["update_clause"], writes["read_clause"], self.api.contract.schema_clause,
+                                   *semantics]))
 
     def attrs(self, template: str, sequence: int, n: int) -> dict[str, Any]:
         return {k: v.format(sequence=sequence, n=n) if isinstance(v, str) else v
@@ -78,38 +86,54 @@ class Run:
         """What the label of every record of one sequence starts with: sequences never see each other's."""
         return self.table["create"][self.label].split("{n}")[0].format(sequence=sequence)
 
-    def walk(self, prefix: str) -> tuple[list[dict[str, Any]], list[Exchange]]:
-        """Every item of a full walk of the list (narrowed to ``prefix`` where the style can), in the contract's
-        pagination style, and the pages' answers; the walk's own rules fail the ``walk`` and ``past_end``
-        clauses."""
+    def walk(self, prefix: str, labels: list[str]) -> tuple[list[dict[str, Any]], list[Exchange]]:
+        """Every item of a full walk of the list (narrowed to ``prefix`` where the style can; with ``narrow``, a
+        list parameter taking labels, to ``labels``), in the contract's pagination style, and the pages'
+        answers; the walk's own rules fail the ``walk`` and ``past_end`` clauses."""
         style = self.api.contract.pagination.get("style")
         if style not in WALKS:
             raise ContractError(f"{self.api.contract.path}: [stateful] cannot walk [pagination] style {style!r}")
+        if "narrow" in self.table and not labels:
+            return [], []
+        params = {self.table["narrow"]: sorted(labels)} if "narrow" in self.table else {}
         start = len(self.api.exchanges)
-        items = WALKS[style](self, prefix)
+        items = WALKS[style](self, prefix, params)
         return items, [ex for ex in self.api.exchanges[start:] if ex.method == "GET"]
 
     def mine(self, items: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
         """The items whose label starts with ``prefix``: the records one sequence made."""
         return [item for item in items if str(item.get(self.label, "")).startswith(prefix)]
 
-    def listed(self, prefix: str) -> list[dict[str, Any]]:
-        """Every record whose label starts with ``prefix`` in a full walk of the list."""
-        return self.mine(self.walk(prefix)[0], prefix)
+    def labels(self, sequence: int) -> list[str]:
+        """Every label one sequence can give (one per step; a walk counts as a step)."""
+        return [self.table["create"][self.label].format(sequence=sequence, n=n)
+                for n in range(1, 2 * self.table["steps"] + 2)]
 
-    def sweep(self) -> None:
-        """Remove the records a crashed earlier run left (a live account keeps them)."""
-        for item in self.listed(self.marker):
-            discard(self.api, self.res, item["id"])
+    def alive(self, fields: dict[str, Any]) -> bool:
+        """Whether a record (as listed, or as the model holds it) is not soft-deleted."""
+        return self.soft is None or fields.get(self.soft["field"]) != self.soft["deleted"]
+
+    def sweep(self, sequence: int | None = None) -> None:
+        """Remove the records a crashed earlier run left (a live account keeps them): the marker's before the
+        first sequence; with ``narrow`` (a list that cannot be asked for a prefix), each sequence's labels before
+        its first step instead (Hypothesis numbers its sequences beyond ``sequences``)."""
+        if ("narrow" in self.table) != (sequence is not None):
+            return
+        prefix, labels = (self.prefix(sequence), self.labels(sequence)) if sequence else (self.marker, [])
+        for item in self.mine(self.walk(prefix, labels)[0], prefix):
+            if self.alive(item):
+                discard(self.api, self.res, item["id"])
 
 
-WALKS: dict[str, Callable[[Run, str], list[dict[str, Any]]]] = {  # by [pagination] style; a walk may narrow by prefix
-    "limit-page": lambda run, prefix: pagination.walk(
+WALKS: dict[str, Callable[[Run, str, dict[str, Any]], list[dict[str, Any]]]] = {  # by [pagination] style; a walk
+    # may narrow by prefix ([pagination] filter) or by labels ([stateful] narrow: params)
+    "limit-page": lambda run, prefix, _: pagination.walk(
         run.api, run.res, prefix, run.clauses.get("walk", run.clause), run.table.get("page_size"),
         run.clauses.get("past_end", "")),
-    "cursor": lambda run, prefix: cursor.walk(run.api, run.res, run.clauses.get("walk", run.clause),
-                                              run.table.get("page_size")),
-    "page-number": lambda run, prefix: pages.all_items(run.api, run.res, {}, run.clauses.get("walk", run.clause)),
+    "cursor": lambda run, prefix, _: cursor.walk(run.api, run.res, run.clauses.get("walk", run.clause),
+                                                 run.table.get("page_size")),
+    "page-number": lambda run, prefix, params: pages.all_items(run.api, run.res, params,
+                                                               run.clauses.get("walk", run.clause)),
 }
 
 
@@ -175,8 +199,11 @@ class Machine(RuleBasedStateMachine):
         self.retry = ""  # the last write of the record a model's finding is about (_about)
 
     def _step(self, text: str) -> None:
+        first = not self.steps
         self.steps.append(text)
         self.starts.append(len(self.run.api.exchanges))
+        if first:  # with ``narrow``, the sequence's sweep: its requests are the first step's
+            self.run.sweep(self.sequence)
 
     def _violated(self, exc: ContractViolation) -> ContractViolation:
         """The violation, its message led by the sequence that showed it, carrying each step's exchanges (the
@@ -213,6 +240,23 @@ class Machine(RuleBasedStateMachine):
     def _pick(self, data: st.DataObject, ids: list[Ident]) -> Ident:
         return data.draw(st.sampled_from(sorted(ids)))
 
+    def _live(self) -> list[Ident]:
+        return [i for i, fields in self.records.items() if self.run.alive(fields)]
+
+    def _deleted(self) -> list[Ident]:
+        return [i for i, fields in self.records.items() if not self.run.alive(fields)]
+
+    def _active(self) -> dict[str, Any]:
+        """What a write makes of a soft-deleted record's status field: active again (nothing without soft delete)."""
+        soft = self.run.soft
+        return {soft["field"]: soft["active"]} if soft else {}
+
+    def _wrong(self, wrong: dict[str, Any], ident: Ident, last: str) -> str:
+        """The clause of fields that read otherwise than the model holds: a soft-delete status alone is the
+        [soft_delete] clause's promise, anything else the last write's (``_blame``)."""
+        soft = self.run.soft
+        return soft["clause"] if soft and set(wrong) == {soft["field"]} else self._blame(last, ident)
+
     def _compare(self, ident: Ident, listed: bool = True) -> None:
         """Read a live record: 200, with every field the model holds; other fields lost a write, the last one
         sent to it. A record missing from the list and the read is gone, lost by that write too; one the list
@@ -231,7 +275,7 @@ class Machine(RuleBasedStateMachine):
         wrong = {k: item.get(k) for k, v in self.records[ident].items() if not isinstance(item, dict)
                  or item.get(k) != v}
         with self._about(ident):
-            expect(not wrong, self._blame(kind, ident), f"{run.res.name} {ident} reads {wrong}, not the values "
+            expect(not wrong, self._wrong(wrong, ident, kind), f"{run.res.name} {ident} reads {wrong}, not the values "
                    f"the model holds (its last write: {last})", ex, expected=self.records[ident], actual=wrong)
 
     def _compare_gone(self, ident: Ident) -> None:
@@ -258,7 +302,7 @@ class Machine(RuleBasedStateMachine):
         attrs = run.attrs("create", self.sequence, len(self.steps) + 1)
         self._step(f"create {attrs}")
         ident, _, _ = create(run.api, run.res, attrs)
-        self.records[ident] = attrs
+        self.records[ident] = {**attrs, **self._active()}
         self.writes[ident] = ["create"]
         self.steps[-1] += f" -> {ident}"
         self.written = True
@@ -272,7 +316,7 @@ class Machine(RuleBasedStateMachine):
         ex = run.api.request(run.res.update_method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs))
         expect_status(ex, run.api.contract.writes.get("update_status", 200),
                       run.api.contract.writes["update_clause"], f"update {run.res.name} {ident}")
-        self.records[ident] = {**self.records[ident], **attrs}
+        self.records[ident] = {**self.records[ident], **attrs, **self._active()}
         self.written = True
 
     def _delete(self, ident: Ident) -> None:
@@ -283,8 +327,11 @@ class Machine(RuleBasedStateMachine):
         with self._about(ident):
             expect_status(ex, run.api.contract.writes.get("delete_status", 200), self._blame("delete", ident),
                           f"delete {run.res.name} {ident}")
-        del self.records[ident]
-        self.gone.append(ident)
+        if run.soft:  # the record stays, marked deleted
+            self.records[ident][run.soft["field"]] = run.soft["deleted"]
+        else:
+            del self.records[ident]
+            self.gone.append(ident)
         self.written = True
 
     def _refused(self, ident: Ident, method: str) -> None:
@@ -322,11 +369,11 @@ class Machine(RuleBasedStateMachine):
     def update(self, data: st.DataObject) -> None:
         self._update(self._pick(data, list(self.records)))
 
-    @precondition(lambda self: self.records)
+    @precondition(lambda self: self._live())
     @rule(data=st.data())
     @judged
     def delete(self, data: st.DataObject) -> None:
-        self._delete(self._pick(data, list(self.records)))
+        self._delete(self._pick(data, self._live()))
 
     @precondition(lambda self: self.gone)
     @rule(data=st.data())
@@ -347,7 +394,7 @@ class Machine(RuleBasedStateMachine):
         self.written = False
         run = self.run
         self._step("list every page")
-        everything, pages = run.walk(run.prefix(self.sequence))
+        everything, pages = run.walk(run.prefix(self.sequence), [f[run.label] for f in self.records.values()])
         listed, walked = run.mine(everything, run.prefix(self.sequence)), pages[-1]
         ids = [item["id"] for item in listed]
         twice = sorted({i for i in ids if ids.count(i) > 1})
@@ -366,7 +413,7 @@ class Machine(RuleBasedStateMachine):
             expect_count(pages, len(everything), run.table["counter"], run.clauses.get("counter", run.clause))
 
     def teardown(self) -> None:
-        for ident in self.records:
+        for ident in self._live():
             discard(self.run.api, self.run.res, ident)
 
 
@@ -385,18 +432,93 @@ class Refusals(Machine):
                                                         if m in writes])))
 
 
+class Revivals(Machine):
+    """``revive``: a rule of its own class, so a machine without it draws its sequences as before."""
+
+    @precondition(lambda self: self._deleted())
+    @rule(data=st.data())
+    @judged
+    def revive(self, data: st.DataObject) -> None:
+        """``revive``: a create with a soft-deleted record's label (Hive: its merchant_sku_id) is that record
+        again, active, holding what the create sent. Its answer (status, id) is the [soft_delete] clause's."""
+        run = self.run
+        ident = self._pick(data, self._deleted())
+        attrs = {**run.attrs("create", self.sequence, len(self.steps) + 1), run.label: self.records[ident][run.label]}
+        self._step(f"revive {ident} by create {attrs}")
+        soft = run.soft["clause"]
+        self.writes[ident].append("revive")
+        ex = run.api.post(run.res.path, run.res.wrap(attrs))
+        expect_status(ex, (200, run.api.contract.writes.get("create_status", 201)), soft,
+                      f"create of the deleted {run.res.name} {ident}")
+        got = run.res.unwrap(body_data(ex, soft))
+        got = got.get("id") if isinstance(got, dict) else None
+        expect(got == ident, soft, f"the create of the deleted {run.res.name} {ident} answers another record", ex,
+               expected=ident, actual=got)
+        self.records[ident] = {**attrs, **self._active()}  # what it held before the delete is not compared
+        self.written = True
+
+
+class Upserts(Machine):
+    """``upsert``: the rules of an [upsert] of the resource (Hive's bulk upsert), keyed by ``label``."""
+
+    @precondition(lambda self: len(self.records) < self.run.table["live"])
+    @rule()
+    @judged
+    def upsert_new(self) -> None:
+        """``upsert``: the [upsert] of a new key creates a record holding what it sent."""
+        n = len(self.steps) + 1
+        attrs = {**self.run.attrs("upsert", self.sequence, n),
+                 self.run.label: self.run.attrs("create", self.sequence, n)[self.run.label]}
+        self._step(f"upsert new {attrs}")
+        ident = self._upserted(attrs, None)
+        self.records[ident] = {**attrs, **self._active()}
+        self.writes[ident] = ["upsert"]
+        self.steps[-1] += f" -> {ident}"
+
+    @precondition(lambda self: self.records)
+    @rule(data=st.data())
+    @judged
+    def upsert_existing(self, data: st.DataObject) -> None:
+        """``upsert``: the [upsert] of a record's key updates that record (a soft-deleted one comes back)."""
+        ident = self._pick(data, list(self.records))
+        attrs = {**self.run.attrs("upsert", self.sequence, len(self.steps) + 1),
+                 self.run.label: self.records[ident][self.run.label]}
+        self._step(f"upsert {ident} {attrs}")
+        self.writes[ident].append("upsert")
+        self._upserted(attrs, ident)
+        self.records[ident] = {**self.records[ident], **attrs, **self._active()}
+
+    def _upserted(self, attrs: dict[str, Any], ident: Ident | None) -> Ident:
+        """Send one item to the upsert; its answer names the record written (``ident``, if given)."""
+        run, up = self.run, self.run.up
+        clause = up["clauses"]["upsert"]
+        ex = run.api.post(up["path"], {up["items"]: [attrs]})
+        expect_status(ex, (200, 201), clause, f"bulk upsert of {attrs[run.label]!r}")
+        data = body_data(ex, clause)
+        items = (data.get(run.api.contract.lists["items"]) if isinstance(data, dict) else None) or [{}]
+        got = items[0].get("id") if isinstance(items[0], dict) else None
+        ok = got == ident if ident is not None else got is not None and got not in self.records
+        expect(ok, clause, f"the upsert of {attrs[run.label]!r} answers {got}, not " + (
+            f"{run.res.name} {ident}" if ident is not None else "a new record"), ex, expected=ident, actual=got)
+        self.written = True
+        return got
+
+
+RULES = {"revive": Revivals, "upsert": Upserts}  # [stateful] key -> the rules it adds
+
+
 def alone(machine: type[Machine], found: ContractViolation) -> ContractViolation:
     """A model's finding on one record whose last write (``found.retry``) came after others: that write
     alone, on a fresh record (its create, the write, a read), as a fixed check of it would send it. If it
     breaks by itself, that is the write's finding on its own clause (the shrinker stopped before it had
     removed the others); otherwise the sequence is what broke it, and ``found`` stands."""
     retry = getattr(found, "retry", "")
-    if not retry:
+    kind, _, method = retry.partition(" ")
+    if kind not in ("update", "delete", "role"):  # none, or a revival or an upsert: no single-write repeat of it
         return found
     m = machine()
     try:
         ident = m._create()
-        kind, _, method = retry.partition(" ")
         {"update": lambda: m._update(ident), "delete": lambda: m._delete(ident),
          "role": lambda: m._refused(ident, method)}[kind]()
         m._confirm(ident)
@@ -416,7 +538,9 @@ def sequences(api: Api) -> None:
     run = Run(api)
     api.verifies(*run.blamed())
     run.sweep()
-    machine = type("StatefulMachine", (Refusals if run.role else Machine,), {"run": run})
+    bases = tuple(rules for key, rules in RULES.items() if run.table.get(key))
+    bases += (Refusals,) if run.role else ()
+    machine = type("StatefulMachine", bases or (Machine,), {"run": run})
     phases = (Phase.explicit, Phase.generate) if api.replaying else (Phase.explicit, Phase.generate, Phase.shrink)
     try:
         # Hypothesis's own bound on shrinking, which it leaves to be patched: a rate-limited target shrinks slowly.

@@ -60,7 +60,8 @@ CONTRACT_KEYS: dict[str, Any] = {
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
     "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
-                 "page_size", "clauses", "counter", "role", "shrink_seconds"},
+                 "page_size", "clauses", "counter", "role", "shrink_seconds", "soft_delete", "revive", "upsert",
+                 "narrow"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -192,6 +193,7 @@ STATEFUL_KINDS = {
     "counter": "one list walk's count ([stateful] counter) differs from the items it yielded",
     "role": "a write as [stateful] role is not refused as [roles] says, or changes the record, which had no other "
             "write after its create",
+    "upsert": "a read lacks what the record's [upsert] sent, and that upsert is its only write after its create",
 }
 
 RATE_CLAUSES = ("headers", "values", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
@@ -593,6 +595,17 @@ def _check_stateful(c: Contract) -> None:
             raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
 
 
+def _check_stateful_semantics(c: Contract) -> None:
+    """[stateful] soft_delete, revive and upsert (Hive's semantics as rules) need the tables they use."""
+    table = c.raw.get("stateful", {})
+    if table.get("soft_delete") and "soft_delete" not in c.raw:
+        raise ContractError(f"{c.path}: [stateful] soft_delete needs a [soft_delete] table")
+    if table.get("revive") and not table.get("soft_delete"):
+        raise ContractError(f"{c.path}: [stateful] revive needs soft_delete: only a soft-deleted record comes back")
+    if "upsert" in table and c.raw.get("upsert", {}).get("resource") != table["resource"]:
+        raise ContractError(f"{c.path}: [stateful] upsert needs an [upsert] table of {table['resource']!r}")
+
+
 def _cross_check(c: Contract) -> None:
     """Every clause a contract names must exist; every credential an auth variant uses too."""
     named = [a.clause for a in c.auth] + [p.clause for p in c.invalid_payloads] + [f.clause for f in c.list_filters]
@@ -609,6 +622,7 @@ def _cross_check(c: Contract) -> None:
         c.clause(clause_id)
     _check_webhooks(c)
     _check_auth_writes(c)
+    _check_stateful_semantics(c)
     for a in c.auth:
         for cred in (a.credential, a.username, a.password):
             if cred and cred not in c.credentials:

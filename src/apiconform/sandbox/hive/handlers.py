@@ -73,12 +73,15 @@ def _find(ctx: Ctx, records: dict[int, Record], ident: str) -> Record:
     return record
 
 
-def _listed(ctx: Ctx, records: list[Record], view: Any = lambda r, faults: r, ranges: bool = True) -> Response:
+def _listed(ctx: Ctx, records: list[Record], view: Any = lambda r, faults: r, ranges: bool = True,
+            uncounted: Any = lambda records: 0) -> Response:
+    """A page of ``records`` and its counts; ``uncounted`` (for a fault) says how many item_count leaves out."""
     records = _created_filters(ctx, records) if ranges else records
     try:
         page, counts = pages.paginate(records, ctx.request.query_params, RULES, ctx.faults)
     except pages.PageError:
         raise ApiError(400, BAD_REQUEST) from None
+    counts[RULES.names["items"]] -= uncounted(records)
     return json_response({"data": [view(r, ctx.faults) for r in page], "pagination": counts}, ctx.faults)
 
 
@@ -114,7 +117,10 @@ async def list_skus(ctx: Ctx) -> Response:
     wanted = ctx.request.query_params.getlist("merchant_sku_ids[]")
     if wanted and not ctx.has("sku-ids-filter-ignored"):
         records = [r for r in records if r["merchant_sku_id"] in wanted]
-    return _listed(ctx, records, sku_view, ranges=not ctx.has("sku-created-at-filters-ignored"))
+    stale = ctx.has("item-count-drops-upserted-deleted")  # a count kept by the upsert and delete paths
+    return _listed(ctx, records, sku_view, ranges=not ctx.has("sku-created-at-filters-ignored"),
+                   uncounted=lambda listed: sum(1 for r in listed if stale and r["status"] == "deleted"
+                                                and r["id"] in ctx.store.upserted))
 
 
 async def show_sku(ctx: Ctx, ident: str) -> Response:
@@ -132,6 +138,9 @@ async def create_sku(ctx: Ctx) -> Response:
     status = 200 if ctx.has("create-answers-200") else 201
     existing = ctx.store.sku_by_code(values["merchant_sku_id"])
     if existing is not None and existing["status"] == "deleted" and not ctx.has("create-duplicates-deleted"):
+        if ctx.has("revive-keeps-old-fields"):  # only the status comes back; answers what it was sent
+            existing["status"] = "active"
+            return _sku(ctx, {**existing, **values}, status=status)
         existing.update(values)
         existing["status"] = "active"
         return _sku(ctx, existing, status=status)
@@ -183,6 +192,10 @@ async def bulk_upsert(ctx: Ctx) -> Response:
             continue
         if record is None:
             record = ctx.store.add_sku(values)
+        elif record["status"] == "deleted" and ctx.has("upsert-revival-keeps-old-fields"):
+            record["status"] = "active"  # only the status comes back; answers what it was sent
+            out.append(sku_view({**record, **values}, ctx.faults))
+            continue
         else:
             for name in st.SKU_FIELDS:
                 if name == "batch_tracking_enabled" and name not in attrs:
@@ -193,6 +206,7 @@ async def bulk_upsert(ctx: Ctx) -> Response:
                     record[name] = values.get(name)
             if not ctx.has("upsert-keeps-deleted"):
                 record["status"] = "active"
+        ctx.store.upserted.add(record["id"])
         out.append(sku_view(record, ctx.faults))
     return json_response({"data": out}, ctx.faults)
 

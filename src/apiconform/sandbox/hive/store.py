@@ -58,6 +58,7 @@ class Store:
     shipments: dict[int, Record] = field(default_factory=dict)
     returns: dict[int, Record] = field(default_factory=dict)
     restocking: dict[int, Record] = field(default_factory=dict)
+    upserted: set[int] = field(default_factory=set)  # SKUs a bulk upsert wrote (for item-count-drops-upserted-deleted)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(101))
 
     def newest_first(self, records: dict[int, Record]) -> list[Record]:
