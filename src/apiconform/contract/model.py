@@ -60,7 +60,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
     "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
-                 "page_size"},
+                 "page_size", "events", "ids", "counter"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -563,6 +563,13 @@ def _check_stateful(c: Contract) -> None:
     for key in ("sequences", "steps", "live", "page_size"):
         if not isinstance(table.get(key, 1), int) or table.get(key, 1) < 1:
             raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
+    if table.get("ids", "answered") not in ("answered", "listed"):
+        raise ContractError(f"{c.path}: [stateful] ids must be answered or listed")
+    if "counter" in table:
+        _need(table["counter"], "header", "stateful.counter", c.path)
+        c.clause(_need(table["counter"], "clause", "stateful.counter", c.path))
+    if table.get("events") and "consistency" not in c.raw:
+        raise ContractError(f"{c.path}: [stateful] events needs a [consistency] table")
 
 
 def _cross_check(c: Contract) -> None:
