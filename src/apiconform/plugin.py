@@ -389,6 +389,10 @@ def _record(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
             if scrubber is not None:
                 evidence = {**(exchange.evidence(scrubber) if exchange else {}),
                             "expected": _plain(exc.expected, scrubber), "actual": _plain(exc.actual, scrubber)}
+                if exc.sequence:
+                    evidence["sequence"] = [{"step": scrubber.text(step), "requests": [
+                        {**e.evidence(scrubber)["request"], "status": e.status} for e in sent]}
+                        for step, sent in exc.sequence]
             if violated not in clauses:
                 clauses.append(violated)
         else:

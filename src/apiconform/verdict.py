@@ -31,13 +31,15 @@ class ContractViolation(AssertionError):
     """The target broke a clause. Carries what the report needs as evidence."""
 
     def __init__(self, clause: str, message: str, *, expected: Any = None, actual: Any = None,
-                 exchange: Exchange | None = None) -> None:
+                 exchange: Exchange | None = None,
+                 sequence: list[tuple[str, list[Exchange]]] | None = None) -> None:
         super().__init__(f"[{clause}] {message}")
         self.clause = clause
         self.message = message
         self.expected = expected
         self.actual = actual
         self.exchange = exchange
+        self.sequence = sequence  # a stateful failure's steps, each with the exchanges it sent (report/repro.py)
         self.at = time.monotonic_ns()  # exchanges after this one (a cleanup's DELETE) are not its evidence
 
 

@@ -69,12 +69,11 @@ def _walk(api: Api, clause: str, by: str) -> None:
 
 
 def walk_list(api: Api, res: Resource, clause: str, size: int | None = None,
-              headers: dict[str, str] | None = None) -> tuple[list[Any], list[Exchange]]:
+              headers: dict[str, str] | None = None) -> list[Any]:
     """Every record of ``res``'s list, page by page with limit and skip (``size``, else ``page_size``) until a
-    short page, each page at most ``size`` long (``clause``); ``headers`` go with every page (a wait header).
-    The pages' answers too, for what their headers say (the total)."""
+    short page, each page at most ``size`` long (``clause``); ``headers`` go with every page (a wait header)."""
     p = _table(api)
-    size, seen, pages = size or p["page_size"], [], []
+    size, seen = size or p["page_size"], []
     for _ in range(MAX_PAGES):
         params = {p["limit"]: size, p["skip"]: len(seen)}
         ex = api.get(res.path, params=params, headers=headers)
@@ -82,9 +81,9 @@ def walk_list(api: Api, res: Resource, clause: str, size: int | None = None,
         page = api.contract.list_records(res, body_data(ex, clause))
         expect(isinstance(page, list) and len(page) <= size, clause, f"GET {res.path} {params}: not a list of at "
                f"most {size} {res.name}", ex, actual=ex.text[:200])
-        seen, pages = seen + page, [*pages, ex]
+        seen += page
         if len(page) < size:
-            return seen, pages
+            return seen
     violation(clause, f"{MAX_PAGES} full pages of {res.path} and the list has not ended", actual=len(seen))
 
 

@@ -60,13 +60,19 @@ def _page(api: Api, res: Resource, prefix: str, clause: str, path: str = "", **p
     return expect_resource(api.contract, ex, res, api.contract.schema_clause, many=True)
 
 
-def walk(api: Api, res: Resource, prefix: str, clause: str, size: int | None = None) -> list[dict[str, Any]]:
+def walk(api: Api, res: Resource, prefix: str, clause: str, size: int | None = None,
+         past_end: str = "") -> list[dict[str, Any]]:
     """Every item of the list narrowed to ``prefix``, page by page with ``size`` (else ``page_size``), until a
-    short page."""
+    short page. A later page that holds only items already walked is the page past the end answering an
+    earlier one again: it fails ``past_end`` (else ``clause``)."""
     pg = api.contract.pagination
     size, page, out = size or pg["page_size"], pg["first_page"], []
     while True:
         items = _page(api, res, prefix, clause, **{pg["limit"]: size, pg["page"]: page})
+        seen = {item.get("id") for item in out}
+        expect(not out or not items or any(item.get("id") not in seen for item in items), past_end or clause,
+               f"page {page} repeats items of earlier pages and nothing else: the page past the end is not empty",
+               api.exchanges[-1], actual=[item.get("id") for item in items])
         out += items
         if len(items) < size:
             return out

@@ -19,6 +19,7 @@ sequence as its steps.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from apiconform.checks import consistency, cursor, offset, pages, pagination
-from apiconform.checks.common import Ident, create, discard, note_write, read_item, resource
+from apiconform.checks.common import Ident, create, discard, note_write, resource
 from apiconform.checks.expect import body_data, expect, expect_status
 from apiconform.contract.model import ContractError, Resource
 from apiconform.http.client import Api
@@ -37,7 +38,6 @@ from apiconform.http.writes import uninterrupted
 from apiconform.verdict import ContractViolation
 
 DEFAULTS = {"sequences": 3, "steps": 10, "live": 4}
-
 
 class Run:
     """What one stateful check needs from the contract, read once."""
@@ -51,26 +51,17 @@ class Run:
         self.res: Resource = resource(api, self.table["resource"])
         self.sequences = itertools.count(1)  # each example the machine runs is one sequence
         self.clause: str = self.table["clause"]
+        self.clauses: dict[str, str] = self.table.get("clauses", {})
         self.label: str = self.table["label"]
         self.marker: str = self.table["marker"]
+        self.missing: int = api.contract.writes.get("missing_status", 404)
         self.event: str | None = None  # ``events``: the newest write's event id, which every read waits for
-        self.walk: tuple[list[Any], list[Exchange]] = ([], [])  # every record and page of the last walk
 
-    def walked(self, items: list[Any], answers: list[Exchange]) -> list[Any]:
-        self.walk = (items, answers)
-        return items
-
-    def counted(self) -> None:
-        """``counter = {header, clause}``: every page of the last walk counts, in ``header``, the records the
-        whole walk listed (others' too: so the count is the model's live records plus the others listed)."""
-        counter = self.table.get("counter")
-        if not counter:
-            return
-        items, answers = self.walk
-        for ex in answers:
-            said = ex.headers.get(counter["header"])
-            expect(said == str(len(items)), counter["clause"], f"a page of the walk says {counter['header']}: "
-                   f"{said}, but the walk listed {len(items)} records", ex, expected=len(items), actual=said)
+    def blamed(self) -> list[str]:
+        """Every clause a finding of this check can fail."""
+        writes = self.api.contract.writes
+        return list(dict.fromkeys([self.clause, *self.clauses.values(), *(writes[k] for k in (
+            "create_clause", "update_clause") if k in writes), writes["read_clause"], self.api.contract.schema_clause]))
 
     def waiting(self) -> dict[str, str] | None:
         """With ``events``, the headers of a read that waits for the newest write's event (``[consistency]
@@ -95,7 +86,7 @@ class Run:
         """A create that answers no id (mStudio): the record is the one whose label is the one sent (labels are
         unique to the sequence and step) in the list read after the create (waiting for its event)."""
         api, res, writes = self.api, self.res, self.api.contract.writes
-        clause = writes.get("create_clause", self.clause)
+        clause = writes.get("create_clause", self.clauses.get("create", self.clause))
         with uninterrupted():  # an interrupt before the record is found would leave it off the ledger
             ex = api.post(res.path, res.wrap(attrs))
             expect_status(ex, writes.get("create_status", 201), clause, f"create {res.name}")
@@ -119,13 +110,24 @@ class Run:
         """What the label of every record of one sequence starts with: sequences never see each other's."""
         return self.table["create"][self.label].split("{n}")[0].format(sequence=sequence)
 
-    def listed(self, prefix: str) -> list[dict[str, Any]]:
-        """Every record whose label starts with ``prefix`` in a full walk of the list, in the contract's
-        pagination style."""
+    def walk(self, prefix: str) -> tuple[list[dict[str, Any]], list[Exchange]]:
+        """Every item of a full walk of the list (narrowed to ``prefix`` where the style can), in the contract's
+        pagination style, and the pages' answers; the walk's own rules fail the ``walk`` and ``past_end``
+        clauses."""
         style = self.api.contract.pagination.get("style")
         if style not in WALKS:
             raise ContractError(f"{self.api.contract.path}: [stateful] cannot walk [pagination] style {style!r}")
-        return [item for item in WALKS[style](self, prefix) if str(item.get(self.label, "")).startswith(prefix)]
+        start = len(self.api.exchanges)
+        items = WALKS[style](self, prefix)
+        return items, [ex for ex in self.api.exchanges[start:] if ex.method == "GET"]
+
+    def mine(self, items: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+        """The items whose label starts with ``prefix``: the records one sequence made."""
+        return [item for item in items if str(item.get(self.label, "")).startswith(prefix)]
+
+    def listed(self, prefix: str) -> list[dict[str, Any]]:
+        """Every record whose label starts with ``prefix`` in a full walk of the list."""
+        return self.mine(self.walk(prefix)[0], prefix)
 
     def sweep(self) -> None:
         """Remove the records a crashed earlier run left (a live account keeps them)."""
@@ -134,17 +136,66 @@ class Run:
 
 
 WALKS: dict[str, Callable[[Run, str], list[dict[str, Any]]]] = {  # by [pagination] style; a walk may narrow by prefix
-    "limit-page": lambda run, prefix: pagination.walk(run.api, run.res, prefix, run.clause,
-                                                         run.table.get("page_size")),
-    "cursor": lambda run, prefix: cursor.walk(run.api, run.res, run.clause, run.table.get("page_size")),
-    "page-number": lambda run, prefix: pages.all_items(run.api, run.res, {}, run.clause),
-    "offset": lambda run, prefix: run.walked(*offset.walk_list(run.api, run.res, run.clause,
-                                                               run.table.get("page_size"), run.waiting())),
+    "limit-page": lambda run, prefix: pagination.walk(
+        run.api, run.res, prefix, run.clauses.get("walk", run.clause), run.table.get("page_size"),
+        run.clauses.get("past_end", "")),
+    "cursor": lambda run, prefix: cursor.walk(run.api, run.res, run.clauses.get("walk", run.clause),
+                                              run.table.get("page_size")),
+    "page-number": lambda run, prefix: pages.all_items(run.api, run.res, {}, run.clauses.get("walk", run.clause)),
+    "offset": lambda run, prefix: offset.walk_list(run.api, run.res, run.clauses.get("walk", run.clause),
+                                                   run.table.get("page_size"), run.waiting()),
 }
 
 
+def expect_count(pages: list[Exchange], walked: int, counter: dict[str, str], clause: str,
+                 uncounted: str | None = None) -> None:
+    """Every page of one walk counts the ``walked`` items the walk yielded, in the response header
+    ``counter["header"]`` or the body field ``counter["field"]`` (dotted: ``pagination.item_count``). Pages
+    that count differently saw the list change under the walk (another writer on a shared list): no finding.
+    A page without a count fails ``uncounted`` (default: ``clause``)."""
+    counts = [_count(ex, counter, uncounted or clause) for ex in pages]
+    if len(set(counts)) == 1:
+        expect(counts[0] == walked, clause, f"the list counts {counts[0]} items ({_named(counter)}), but a walk of "
+               f"every page yields {walked}", pages[-1], expected=walked, actual=counts[0])
+
+
+def _named(counter: dict[str, str]) -> str:
+    return f"header {counter['header']}" if "header" in counter else f"field {counter['field']}"
+
+
+def _count(ex: Exchange, counter: dict[str, str], clause: str) -> int:
+    """The count one page answered; a page without a whole number there fails ``clause``."""
+    if "header" in counter:
+        value: Any = ex.headers.get(counter["header"])
+        value = int(value) if value is not None and value.strip().isdigit() else value
+    else:
+        value = body_data(ex, clause)
+        for key in counter["field"].split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+    expect(isinstance(value, int) and not isinstance(value, bool), clause, f"{ex.method} {ex.url.split('?')[0]} "
+           f"carries no count in {_named(counter)}", ex, actual=value)
+    return value
+
+
+def judged(step: Callable[..., None]) -> Callable[..., None]:
+    """A step whose violation leaves it from this one place, led by the sequence. Hypothesis tells failures
+    apart by where they were raised: from one place, every finding is one failure, shrunk to the shortest
+    sequence that shows any, and the clause is the one that shortest sequence decides."""
+    @functools.wraps(step)
+    def run(self: Machine, **kwargs: Any) -> None:
+        try:
+            step(self, **kwargs)
+        except ContractViolation as exc:
+            found = exc
+        else:
+            return
+        raise self._violated(found)  # outside the except: no context, the same origin for every finding
+    return run
+
+
 class Machine(RuleBasedStateMachine):
-    """The rules; the model is ``records`` (id -> the fields sent) and ``gone`` (ids deleted)."""
+    """The rules; the model is ``records`` (id -> the fields sent), ``gone`` (ids deleted) and ``writes`` (id ->
+    the writes sent to it, in order), which decides whose clause a finding fails."""
 
     run: Run
 
@@ -153,124 +204,165 @@ class Machine(RuleBasedStateMachine):
         self.sequence = next(self.run.sequences)
         self.records: dict[Ident, dict[str, Any]] = {}
         self.gone: list[Ident] = []
+        self.writes: dict[Ident, list[str]] = {}
         self.steps: list[str] = []
+        self.starts: list[int] = []  # where each step's exchanges start in api.exchanges
         self.written = False  # a write since the last walk
 
     def _step(self, text: str) -> None:
         self.steps.append(text)
+        self.starts.append(len(self.run.api.exchanges))
 
     def _violated(self, exc: ContractViolation) -> ContractViolation:
-        """The violation, its message led by the sequence that showed it."""
+        """The violation, its message led by the sequence that showed it, carrying each step's exchanges (the
+        report's repro script of the whole sequence)."""
         steps = "; ".join(f"{i}. {s}" for i, s in enumerate(self.steps, 1))
+        exchanges = self.run.api.exchanges
+        sent = [[e for e in exchanges[start:end] if e.at <= exc.at]
+                for start, end in zip(self.starts, [*self.starts[1:], len(exchanges)], strict=True)]
         out = ContractViolation(exc.clause, f"after the steps {steps}: {exc.message}", expected=exc.expected,
-                                actual=exc.actual, exchange=exc.exchange)
+                                actual=exc.actual, exchange=exc.exchange, sequence=list(zip(self.steps, sent,
+                                                                                          strict=True)))
         out.at = exc.at
         return out
+
+    def _blame(self, kind: str, ident: Ident) -> str:
+        """The clause of a finding on one record: its kind's, when the record's writes are its create and at
+        most the one write the finding is about (what a fixed check of that operation sends); else the
+        model's."""
+        single = len(self.writes[ident]) <= 2
+        return self.run.clauses.get(kind, self.run.clause) if single else self.run.clause
+
+    def _blame_list(self, kind: str) -> str:
+        """The clause of a finding on a walk as a whole (its count): its kind's while the sequence has written
+        at most once (what a fixed check of a list sends after a create, or of a list nobody writes to); a count
+        that only several writes put wrong is the model's."""
+        single = sum(len(writes) for writes in self.writes.values()) <= 1
+        return self.run.clauses.get(kind, self.run.clause) if single else self.run.clause
 
     def _pick(self, data: st.DataObject, ids: list[Ident]) -> Ident:
         """One of ``ids`` by its place in the model (creation or deletion order), never by its value: ids a
         target draws at random (uuids) would otherwise send a rerun of the same choices to another record."""
         return data.draw(st.sampled_from(ids))
 
+    def _compare(self, ident: Ident) -> None:
+        """Read a live record: it must hold every field the model holds. A record that reads as missing, or
+        with other fields, lost a write: the last one sent to it."""
+        run, api = self.run, self.run.api
+        path = f"{run.res.path}/{ident}"
+        ex = run.get(path)
+        last = self.writes[ident][-1]
+        expect(ex.status != run.missing, self._blame(last, ident), f"GET {path} answers {ex.status} after its "
+               f"{last}", ex, expected=200, actual=ex.status)
+        expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path}")
+        item = run.res.unwrap(body_data(ex, api.contract.writes["read_clause"]))
+        wrong = {k: item.get(k) for k, v in self.records[ident].items() if not isinstance(item, dict)
+                 or item.get(k) != v}
+        expect(not wrong, self._blame(last, ident), f"{run.res.name} {ident} reads {wrong}, not the values last "
+               f"sent ({last})", ex, expected=self.records[ident], actual=wrong)
+
+    def _compare_gone(self, ident: Ident) -> None:
+        """Read a deleted record: it must read as missing. One that still reads kept its delete's record."""
+        run = self.run
+        ex = run.get(f"{run.res.path}/{ident}")
+        expect(not 200 <= ex.status < 300, self._blame("delete", ident), f"{run.res.name} {ident} reads "
+               f"{ex.status} after its delete", ex, expected=run.missing, actual=ex.status)
+        expect_status(ex, run.missing, self._blame("missing", ident), f"GET {run.res.name} {ident} after its delete")
+
     @precondition(lambda self: len(self.records) < self.run.table["live"])
     @rule()
+    @judged
     def create(self) -> None:
         run = self.run
         attrs = run.attrs("create", self.sequence, len(self.steps) + 1)
         self._step(f"create {attrs}")
-        try:
-            ident = run.create(attrs)
-        except ContractViolation as exc:
-            raise self._violated(exc) from exc
+        ident = run.create(attrs)
         self.records[ident] = attrs
+        self.writes[ident] = ["create"]
         self.steps[-1] += f" -> {ident}"
         self.written = True
 
     @precondition(lambda self: self.records)
     @rule(data=st.data())
+    @judged
     def read(self, data: st.DataObject) -> None:
         ident = self._pick(data, list(self.records))
         self._step(f"read {ident}")
-        try:
-            item = read_item(self.run.api, self.run.res, ident, self.run.clause, headers=self.run.waiting())
-            for key, value in self.records[ident].items():
-                expect(item.get(key) == value, self.run.clause, f"{self.run.res.name} {ident} reads {key} "
-                       f"{item.get(key)!r}, not the {value!r} last sent", self.run.api.exchanges[-1], expected=value,
-                       actual=item.get(key))
-        except ContractViolation as exc:
-            raise self._violated(exc) from exc
+        self._compare(ident)
 
     @precondition(lambda self: self.records)
     @rule(data=st.data())
+    @judged
     def update(self, data: st.DataObject) -> None:
         run = self.run
         ident = self._pick(data, list(self.records))
         attrs = run.attrs("update", self.sequence, len(self.steps) + 1)
         self._step(f"update {ident} {attrs}")
+        self.writes[ident].append("update")
         ex = run.api.request(run.res.update_method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs))
-        try:
-            expect_status(ex, run.api.contract.writes.get("update_status", 200),
-                          run.api.contract.writes.get("update_clause", run.clause), f"update {run.res.name} {ident}")
-            run.wrote(ex, f"update {run.res.name} {ident}")
-        except ContractViolation as exc:
-            raise self._violated(exc) from exc
+        expect_status(ex, run.api.contract.writes.get("update_status", 200),
+                      run.api.contract.writes.get("update_clause", self._blame("update", ident)),
+                      f"update {run.res.name} {ident}")
+        run.wrote(ex, f"update {run.res.name} {ident}")
         self.records[ident] = {**self.records[ident], **attrs}
         self.written = True
 
     @precondition(lambda self: self.records)
     @rule(data=st.data())
+    @judged
     def delete(self, data: st.DataObject) -> None:
         run = self.run
         ident = self._pick(data, list(self.records))
         self._step(f"delete {ident}")
+        self.writes[ident].append("delete")
         ex = run.api.delete(f"{run.res.path}/{ident}")
-        try:
-            expect_status(ex, run.api.contract.writes.get("delete_status", 200), self.run.clause,
-                          f"delete {run.res.name} {ident}")
-            run.wrote(ex, f"delete {run.res.name} {ident}")
-        except ContractViolation as exc:
-            raise self._violated(exc) from exc
+        expect_status(ex, run.api.contract.writes.get("delete_status", 200), self._blame("delete", ident),
+                      f"delete {run.res.name} {ident}")
+        run.wrote(ex, f"delete {run.res.name} {ident}")
         del self.records[ident]
         self.gone.append(ident)
         self.written = True
 
     @precondition(lambda self: self.gone)
     @rule(data=st.data())
+    @judged
     def read_deleted(self, data: st.DataObject) -> None:
-        run = self.run
         ident = self._pick(data, self.gone)
         self._step(f"read deleted {ident}")
-        ex = run.get(f"{run.res.path}/{ident}")
-        try:
-            expect_status(ex, run.api.contract.writes.get("missing_status", 404), run.clause,
-                          f"GET {run.res.name} {ident} after its delete")
-        except ContractViolation as exc:
-            raise self._violated(exc) from exc
+        self._compare_gone(ident)
 
     @invariant()
+    @judged
     def list_all(self) -> None:
-        """After every write, the full walk: the invariant that needs the most requests, so only then."""
+        """After every write, the full walk: the invariant that needs the most requests, so only then. A
+        record the walk shows otherwise than the model is read: a read that disagrees too is the write's
+        finding; a list that disagrees with reads that agree is the model's."""
         if not self.written:
             return
         self.written = False
         run = self.run
         self._step("list every page")
-        try:
-            listed = run.listed(run.prefix(self.sequence))
-            ids = [item[run.res.id_field] for item in listed]
-            twice = sorted({i for i in ids if ids.count(i) > 1})
-            expect(not twice, run.clause, f"the walk lists {twice} more than once", run.api.exchanges[-1], actual=ids)
-            expect(sorted(ids) == sorted(self.records), run.clause,
-                   f"the walk lists {sorted(ids)}, not the live records {sorted(self.records)}",
-                   run.api.exchanges[-1], expected=sorted(self.records), actual=sorted(ids))
-            for item in listed:
-                ident = item[run.res.id_field]
-                wrong = {k: item.get(k) for k, v in self.records[ident].items() if item.get(k) != v}
-                expect(not wrong, run.clause, f"the walk lists {run.res.name} {ident} with {wrong}, not the "
-                       "values last sent", run.api.exchanges[-1], expected=self.records[ident], actual=wrong)
-            run.counted()
-        except ContractViolation as exc:
-            raise self._violated(exc) from exc
+        everything, pages = run.walk(run.prefix(self.sequence))
+        listed, walked = run.mine(everything, run.prefix(self.sequence)), pages[-1]
+        ids = [item[run.res.id_field] for item in listed]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        expect(not twice, run.clauses.get("walk", run.clause), f"the walk lists {twice} more than once", walked,
+               actual=ids)
+        by_id = {item[run.res.id_field]: item for item in listed}
+        odd = sorted(({*by_id} ^ {*self.records}) | {i for i, item in by_id.items() if i in self.records and any(
+            item.get(k) != v for k, v in self.records[i].items())})
+        for ident in odd:
+            if ident in self.records:
+                self._compare(ident)
+            elif ident in self.gone:
+                self._compare_gone(ident)
+        shown = {i: {k: by_id[i].get(k) for k in self.records.get(i, {})} if i in by_id else None for i in odd}
+        expect(not odd, run.clause, f"the walk lists {sorted(ids)}, where the live records are "
+               f"{sorted(self.records)}; it shows {shown}, though reads of them hold what the model holds",
+               walked, expected={i: self.records.get(i) for i in odd}, actual=shown)
+        if "counter" in run.table:
+            expect_count(pages, len(everything), run.table["counter"], self._blame_list("counter"),
+                         self._blame_list("uncounted" if "uncounted" in run.clauses else "counter"))
 
     def teardown(self) -> None:
         for ident in self.records:
@@ -280,8 +372,7 @@ class Machine(RuleBasedStateMachine):
 def sequences(api: Api) -> None:
     """Run the state machine of the contract's ``[stateful]`` table against the target."""
     run = Run(api)
-    writes = api.contract.writes
-    api.verifies(run.clause, *(writes[k] for k in ("create_clause", "update_clause", "read_clause") if k in writes))
+    api.verifies(*run.blamed())
     run.sweep()
     machine = type("StatefulMachine", (Machine,), {"run": run})
     phases = (Phase.explicit, Phase.generate) if api.replaying else (Phase.explicit, Phase.generate, Phase.shrink)

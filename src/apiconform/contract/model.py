@@ -60,7 +60,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
     "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
-                 "page_size", "events", "ids", "counter"},
+                 "page_size", "clauses", "counter", "events", "ids"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -179,6 +179,21 @@ class ListFilter:
 RESET_VALUES = ("delta-seconds", "epoch-seconds")
 RETRY_AFTER_VALUES = ("integer-seconds", "fractional-seconds")
 RATE_HEADERS = ("limit", "remaining", "reset", "retry_after", "used", "max", "exempt")
+#: The findings ``[stateful.clauses]`` may give a clause of their own: the ones a single operation shows. A kind
+#: the table leaves out, and every finding that needs several writes to one record or a list that disagrees with
+#: the reads of the same records, fail the model's clause (``clause``). checks/stateful.py.
+STATEFUL_KINDS = {
+    "create": "a read lacks what the record's create sent, and the create is the record's only write",
+    "update": "a read lacks what the record's update sent, and that update is its only write after the create",
+    "delete": "a record deleted right after its create still reads, or the delete is refused",
+    "missing": "a record deleted right after its create reads with another status than [writes] missing_status",
+    "walk": "one list walk breaks its own rules: a status, an item twice, a page too long, a cursor",
+    "past_end": "one list walk's page past the end repeats earlier items",
+    "counter": "one list walk's count ([stateful] counter) differs from the items it yielded, after at most one "
+               "write of the sequence (a count that only several writes put wrong is the model's)",
+    "uncounted": "a page of such a walk carries no count (default: the counter's clause)",
+}
+
 RATE_CLAUSES = ("headers", "values", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
 
 
@@ -554,6 +569,17 @@ def _check_stateful(c: Contract) -> None:
     for key in ("resource", "clause", "label", "marker", "create", "update"):
         _need(table, key, "stateful", c.path)
     c.clause(table["clause"])
+    clauses = table.get("clauses", {})
+    unknown = sorted(set(clauses) - set(STATEFUL_KINDS))
+    if unknown:
+        raise ContractError(f"{c.path}: [stateful.clauses] has unknown finding(s) {', '.join(unknown)} "
+                            f"(known: {', '.join(STATEFUL_KINDS)})")
+    for clause_id in clauses.values():
+        c.clause(clause_id)
+    counter = table.get("counter")
+    if counter is not None and (not isinstance(counter, dict) or len(counter) != 1 or not {*counter} <= {
+            "header", "field"} or not isinstance([*counter.values()][0], str) or not [*counter.values()][0]):
+        raise ContractError(f"{c.path}: [stateful] counter must be {{ header = \"...\" }} or {{ field = \"...\" }}")
     if table["resource"] not in c.resources:
         raise ContractError(f"{c.path}: [stateful] names unknown resource {table['resource']!r}")
     if not str(table["create"].get(table["label"], "")).startswith(table["marker"]) or not str(
@@ -565,9 +591,6 @@ def _check_stateful(c: Contract) -> None:
             raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
     if table.get("ids", "answered") not in ("answered", "listed"):
         raise ContractError(f"{c.path}: [stateful] ids must be answered or listed")
-    if "counter" in table:
-        _need(table["counter"], "header", "stateful.counter", c.path)
-        c.clause(_need(table["counter"], "clause", "stateful.counter", c.path))
     if table.get("events") and "consistency" not in c.raw:
         raise ContractError(f"{c.path}: [stateful] events needs a [consistency] table")
 

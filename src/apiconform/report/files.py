@@ -321,6 +321,8 @@ def _md(value: Any) -> str:
 
 
 def _summary_md(records, by_provider, mode, rate, run, drifts) -> str:
+    from apiconform.report.repro import script
+
     totals = Counter(_verdict(r) for r in records)
     cols = [v for v in _columns(totals) if totals[v]] or ["pass"]
 
@@ -353,6 +355,10 @@ def _summary_md(records, by_provider, mode, rate, run, drifts) -> str:
             req, resp = ev.get("request") or {}, ev.get("response") or {}
             if _verdict(r) == "fail" and (req or resp):
                 out.append(f"  - `{_md(req.get('method'))} {_md(req.get('url'))}` → {_md(resp.get('status'))}")
+            sequence = script(ev, contract_of(str(r.get("provider"))), r.get("recorded_from") or r.get("target"))
+            if sequence:
+                out += ["  - the whole sequence, as a repro script:", "", "    ```sh",
+                        *[f"    {line}" for line in sequence.splitlines()], "    ```", ""]
         if len(groups) > MAX_MD_FAILURES:
             out.append(f"- … and {len(groups) - MAX_MD_FAILURES} more groups (see report.html)")
     for d in drifts:
@@ -398,14 +404,18 @@ def _exchange_html(label: str, part: Any, first: str) -> str:
 
 
 def _repro_html(r: dict[str, Any], contract: Any, run: dict[str, Any] | None) -> str:
-    from apiconform.report.repro import curl, rerun, writes
+    from apiconform.report.repro import curl, rerun, script, sequence_writes, writes
 
     ev = r.get("evidence") if isinstance(r.get("evidence"), dict) else None
     command = curl(ev, contract, r.get("recorded_from") or r.get("target"))
     warning = ('<p class="writes">This request writes: sent to a real account, it creates, changes or deletes '
                "data there.</p>") if command and writes(ev) else ""
+    sequence = script(ev, contract, r.get("recorded_from") or r.get("target"))
+    whole = ("<h4>The whole sequence</h4>" + ('<p class="writes">These requests write: sent to a real account, '
+             "they create, change and delete data there.</p>" if sequence_writes(ev) else "")
+             + f'<pre class="repro">{_e(sequence)}</pre>') if sequence else ""
     return ("<h4>Reproduce</h4>" + warning + (f'<pre class="repro">{_e(command)}</pre>' if command else "")
-            + f'<pre class="repro">{_e(rerun(r, run))}</pre>')
+            + whole + f'<pre class="repro">{_e(rerun(r, run))}</pre>')
 
 
 def _problem_html(r: dict[str, Any], clauses: dict[str, Any], contract: Any, run: dict[str, Any] | None) -> str:

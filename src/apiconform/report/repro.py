@@ -94,6 +94,26 @@ def curl(evidence: dict[str, Any] | None, contract: Contract | None, target: str
     return " ".join(words)
 
 
+def script(evidence: dict[str, Any] | None, contract: Contract | None, target: str | None) -> str | None:
+    """A stateful failure's whole sequence (``evidence["sequence"]``) as a shell script: each step a numbered
+    comment, then a :func:`curl` line for every request it sent. None when the failure has no sequence."""
+    sequence = (evidence or {}).get("sequence")
+    if not sequence or contract is None:
+        return None
+    lines = ["# The shortest sequence that showed the failure, step by step. The ids are the ones this run was",
+             "# given: run against a fresh target, put the ids its creates answer in their place."]
+    for number, step in enumerate(sequence, 1):
+        lines.append(f"# {number}. {' '.join(str(step.get('step')).split())}")
+        lines += [c for c in (curl({"request": req}, contract, target) for req in step.get("requests") or ()) if c]
+    return "\n".join(lines)
+
+
+def sequence_writes(evidence: dict[str, Any] | None) -> bool:
+    """Whether any request of a failure's sequence changes data."""
+    return any(writes({"request": req}) for step in (evidence or {}).get("sequence") or ()
+               for req in step.get("requests") or ())
+
+
 def writes(evidence: dict[str, Any] | None) -> bool:
     """Whether the evidence's request changes data: its repro must say so before anyone runs it."""
     method = str(((evidence or {}).get("request") or {}).get("method") or "GET").upper()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiconform.report.files import contract_of, problem_groups
-from apiconform.report.repro import curl, rerun, writes
+from apiconform.report.repro import curl, rerun, script, sequence_writes, writes
 
 MAX_BLOCKS = 20
 _WIDTH = 300  # one value on one line; the whole value is in the reports
@@ -30,6 +30,10 @@ def block(r: dict[str, Any], run: dict[str, Any] | None, more: int = 0) -> list[
     command = curl(ev, contract_of(str(r.get("provider"))), r.get("recorded_from") or r.get("target"))
     if command:
         lines.append(f"  repro{' (writes to the target)' if writes(ev) else ''}: {command}")
+    sequence = script(ev, contract_of(str(r.get("provider"))), r.get("recorded_from") or r.get("target"))
+    if sequence:
+        lines.append(f"  repro script{' (writes to the target)' if sequence_writes(ev) else ''}:")
+        lines += [f"    {line}" for line in sequence.splitlines()]
     lines.append(f"  rerun: {rerun(r, run)}")
     return lines
 
