@@ -60,8 +60,10 @@ class Run:
     def blamed(self) -> list[str]:
         """Every clause a finding of this check can fail."""
         writes = self.api.contract.writes
+        waits = [consistency.clause(self.api, c) for c in ("etag", "read_your_write") if self.table.get("events")]
         return list(dict.fromkeys([self.clause, *self.clauses.values(), *(writes[k] for k in (
-            "create_clause", "update_clause") if k in writes), writes["read_clause"], self.api.contract.schema_clause]))
+            "create_clause", "update_clause") if k in writes), writes["read_clause"], self.api.contract.schema_clause,
+            *waits]))
 
     def waiting(self) -> dict[str, str] | None:
         """With ``events``, the headers of a read that waits for the newest write's event (``[consistency]
