@@ -60,11 +60,10 @@ def note_write(api: Api, event: str, res: Resource, ident: Ident) -> None:
         writes.note(os.environ.get(RUN_DIR_ENV), event, writes.entry(api, res.name, res.path, ident, res.unlock))
 
 
-def read_item(api: Api, res: Resource, ident: Ident, clause: str, **kw: Any) -> dict[str, Any]:
-    """GET one record (``kw``: the request's, e.g. headers) as the read clause demands and return it; a body
-    without one fails ``clause``."""
+def read_item(api: Api, res: Resource, ident: Ident, clause: str) -> dict[str, Any]:
+    """GET one record as the read clause demands and return it; a body without one fails ``clause``."""
     path = f"{res.path}/{ident}"
-    ex = api.get(path, **kw)
+    ex = api.get(path)
     expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path}")
     item = res.unwrap(body_data(ex, clause))
     expect(isinstance(item, dict), clause, f"GET {path} does not carry a {res.root or res.name}", ex,
