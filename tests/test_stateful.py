@@ -33,6 +33,8 @@ CHECK = "suites/mite/test_stateful.py::test_sequences"
     ('create = "mite.payload.valid-accepted"', 'created = "mite.payload.valid-accepted"', "created"),
     ('walk = "mite.page.walk"', 'walk = "mite.page.nope"', "mite.page.nope"),
     ("live = 4\n", 'live = 4\ncounter = { headers = "X-Total" }\n', "counter"),
+    ("live = 4\n", 'live = 4\nrole = "time_tracker"\n', "time_tracker"),
+    ("live = 4\n", "live = 4\nshrink_seconds = 0\n", "shrink_seconds"),
 ])
 def test_a_bad_stateful_table_is_refused(tmp_path, old, new, culprit):
     text = MITE.read_text()

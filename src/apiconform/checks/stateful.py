@@ -14,30 +14,36 @@ every request paced by the rate budget like any other. Deterministic: the run is
 fixed seed, and the values sent depend only on the step's number, so live, record and replay send
 the same requests (replay answers with the recorded ids, so the machine takes the same branches); a
 replay that sent anything else is a cassette error, as for every check. A failure is shrunk by
-Hypothesis (not in replay: the cassette holds no shrinking), and the violation names the shortest
-sequence as its steps.
+Hypothesis (not in replay: the cassette holds no shrinking, and shrinking stops after ``shrink_seconds``),
+and the violation carries the sequence it ended with, as steps and their exchanges (the reports' repro
+script). A finding one operation shows fails that operation's clause (``[stateful.clauses]``, by the
+record's writes, and :func:`alone` for a write that breaks by itself); the rest fail ``clause``
+(docs/architecture.md, "Stateful checks").
 """
 from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from apiconform.checks import consistency, cursor, offset, pages, pagination
-from apiconform.checks.common import Ident, create, discard, note_write, resource
-from apiconform.checks.expect import body_data, expect, expect_status
+from apiconform.checks.common import Ident, as_credential, create, discard, note_write, resource
+from apiconform.checks.expect import body_data, expect, expect_error, expect_status
 from apiconform.contract.model import ContractError, Resource
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
 from apiconform.http.writes import uninterrupted
 from apiconform.verdict import ContractViolation
 
-DEFAULTS = {"sequences": 3, "steps": 10, "live": 4}
+DEFAULTS = {"sequences": 3, "steps": 10, "live": 4, "shrink_seconds": 300}
 
 class Run:
     """What one stateful check needs from the contract, read once."""
@@ -55,6 +61,9 @@ class Run:
         self.label: str = self.table["label"]
         self.marker: str = self.table["marker"]
         self.missing: int = api.contract.writes.get("missing_status", 404)
+        # The credential of a role that may not write ([roles.<role>]), when the target has it: its writes are tried.
+        role = self.table.get("role")
+        self.role: str | None = role if role and api.target.credentials.get(role) else None
         self.event: str | None = None  # ``events``: the newest write's event id, which every read waits for
 
     def blamed(self) -> list[str]:
@@ -210,6 +219,7 @@ class Machine(RuleBasedStateMachine):
         self.steps: list[str] = []
         self.starts: list[int] = []  # where each step's exchanges start in api.exchanges
         self.written = False  # a write since the last walk
+        self.retry = ""  # the last write of the record a model's finding is about (_about)
 
     def _step(self, text: str) -> None:
         self.steps.append(text)
@@ -226,14 +236,26 @@ class Machine(RuleBasedStateMachine):
                                 actual=exc.actual, exchange=exc.exchange, sequence=list(zip(self.steps, sent,
                                                                                           strict=True)))
         out.at = exc.at
+        out.retry = self.retry  # type: ignore[attr-defined]
         return out
 
     def _blame(self, kind: str, ident: Ident) -> str:
         """The clause of a finding on one record: its kind's, when the record's writes are its create and at
         most the one write the finding is about (what a fixed check of that operation sends); else the
         model's."""
-        single = len(self.writes[ident]) <= 2
-        return self.run.clauses.get(kind, self.run.clause) if single else self.run.clause
+        return self.run.clauses.get(kind, self.run.clause) if len(self.writes[ident]) <= 2 else self.run.clause
+
+    @contextmanager
+    def _about(self, ident: Ident) -> Iterator[None]:
+        """A model's finding on this record (more writes than one operation) notes the record's last write
+        (``retry``): :func:`alone` tries it on a fresh record, so a partly shrunk sequence still blames a write
+        that breaks by itself."""
+        try:
+            yield
+        except ContractViolation as exc:
+            if exc.clause == self.run.clause:
+                self.retry = self.writes[ident][-1]
+            raise
 
     def _blame_list(self, kind: str) -> str:
         """The clause of a finding on a walk as a whole (its count): its kind's while the sequence has written
@@ -247,34 +269,47 @@ class Machine(RuleBasedStateMachine):
         target draws at random (uuids) would otherwise send a rerun of the same choices to another record."""
         return data.draw(st.sampled_from(ids))
 
-    def _compare(self, ident: Ident) -> None:
-        """Read a live record: it must hold every field the model holds. A record that reads as missing, or
-        with other fields, lost a write: the last one sent to it."""
+    def _compare(self, ident: Ident, listed: bool = True) -> None:
+        """Read a live record: 200, with every field the model holds; other fields lost a write, the last one
+        sent to it. A record missing from the list and the read is gone, lost by that write too; one the list
+        shows (the walk after every write showed it) that reads otherwise than 200 fails the read's clause."""
         run, api = self.run, self.run.api
         path = f"{run.res.path}/{ident}"
         ex = run.get(path)
         last = self.writes[ident][-1]
-        expect(ex.status != run.missing, self._blame(last, ident), f"GET {path} answers {ex.status} after its "
-               f"{last}", ex, expected=200, actual=ex.status)
+        kind = last.split()[0]
+        with self._about(ident):
+            expect(listed or ex.status != run.missing, self._blame(kind, ident), f"{run.res.name} {ident} is "
+                   f"gone from the list and reads {ex.status} after its last write ({last})", ex, expected=200,
+                   actual=ex.status)
         expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {path}")
         item = run.res.unwrap(body_data(ex, api.contract.writes["read_clause"]))
         wrong = {k: item.get(k) for k, v in self.records[ident].items() if not isinstance(item, dict)
                  or item.get(k) != v}
-        expect(not wrong, self._blame(last, ident), f"{run.res.name} {ident} reads {wrong}, not the values last "
-               f"sent ({last})", ex, expected=self.records[ident], actual=wrong)
+        with self._about(ident):
+            expect(not wrong, self._blame(kind, ident), f"{run.res.name} {ident} reads {wrong}, not the values "
+                   f"the model holds (its last write: {last})", ex, expected=self.records[ident], actual=wrong)
 
     def _compare_gone(self, ident: Ident) -> None:
         """Read a deleted record: it must read as missing. One that still reads kept its delete's record."""
         run = self.run
         ex = run.get(f"{run.res.path}/{ident}")
-        expect(not 200 <= ex.status < 300, self._blame("delete", ident), f"{run.res.name} {ident} reads "
-               f"{ex.status} after its delete", ex, expected=run.missing, actual=ex.status)
-        expect_status(ex, run.missing, self._blame("missing", ident), f"GET {run.res.name} {ident} after its delete")
+        with self._about(ident):
+            expect(not 200 <= ex.status < 300, self._blame("delete", ident), f"{run.res.name} {ident} reads "
+                   f"{ex.status} after its delete", ex, expected=run.missing, actual=ex.status)
+            expect_status(ex, run.missing, self._blame("missing", ident),
+                          f"GET {run.res.name} {ident} after its delete")
 
-    @precondition(lambda self: len(self.records) < self.run.table["live"])
-    @rule()
-    @judged
-    def create(self) -> None:
+    def _confirm(self, ident: Ident, listed: bool = True) -> None:
+        """Read a record as the model says it is: live with its fields, or deleted."""
+        if ident in self.records:
+            self._compare(ident, listed)
+        elif ident in self.gone:
+            self._compare_gone(ident)
+
+    # The operations; the rules below pick what they act on, :func:`alone` calls them on a fresh record.
+
+    def _create(self) -> Ident:
         run = self.run
         attrs = run.attrs("create", self.sequence, len(self.steps) + 1)
         self._step(f"create {attrs}")
@@ -283,6 +318,54 @@ class Machine(RuleBasedStateMachine):
         self.writes[ident] = ["create"]
         self.steps[-1] += f" -> {ident}"
         self.written = True
+        return ident
+
+    def _update(self, ident: Ident) -> None:
+        run = self.run
+        attrs = run.attrs("update", self.sequence, len(self.steps) + 1)
+        self._step(f"update {ident} {attrs}")
+        self.writes[ident].append("update")
+        ex = run.api.request(run.res.update_method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs))
+        expect_status(ex, run.api.contract.writes.get("update_status", 200),
+                      run.api.contract.writes.get("update_clause", self._blame("update", ident)),
+                      f"update {run.res.name} {ident}")
+        run.wrote(ex, f"update {run.res.name} {ident}")
+        self.records[ident] = {**self.records[ident], **attrs}
+        self.written = True
+
+    def _delete(self, ident: Ident) -> None:
+        run = self.run
+        self._step(f"delete {ident}")
+        self.writes[ident].append("delete")
+        ex = run.api.delete(f"{run.res.path}/{ident}")
+        with self._about(ident):
+            expect_status(ex, run.api.contract.writes.get("delete_status", 200), self._blame("delete", ident),
+                          f"delete {run.res.name} {ident}")
+        run.wrote(ex, f"delete {run.res.name} {ident}")
+        del self.records[ident]
+        self.gone.append(ident)
+        self.written = True
+
+    def _refused(self, ident: Ident, method: str) -> None:
+        """An update or delete as the role that may not write: refused as [roles.<role>] says, and the record
+        unchanged (the walk after it, and a read of the record where the walk disagrees)."""
+        run = self.run
+        role = run.api.contract.role(run.role)
+        attrs = run.attrs("update", self.sequence, len(self.steps) + 1) if method != "DELETE" else None
+        self._step(f"{method} {ident} as {run.role}" + (f" {attrs}" if attrs else ""))
+        self.writes[ident].append(f"role {method}")
+        ex = run.api.request(method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs) if attrs else None,
+                             **as_credential(run.api, run.role))
+        with self._about(ident):
+            expect_error(run.api.contract, ex, role["status"], role.get("error", ""), self._blame("role", ident),
+                         f"{method} {run.res.name} {ident} as {run.role}")
+        self.written = True
+
+    @precondition(lambda self: len(self.records) < self.run.table["live"])
+    @rule()
+    @judged
+    def create(self) -> None:
+        self._create()
 
     @precondition(lambda self: self.records)
     @rule(data=st.data())
@@ -296,34 +379,13 @@ class Machine(RuleBasedStateMachine):
     @rule(data=st.data())
     @judged
     def update(self, data: st.DataObject) -> None:
-        run = self.run
-        ident = self._pick(data, list(self.records))
-        attrs = run.attrs("update", self.sequence, len(self.steps) + 1)
-        self._step(f"update {ident} {attrs}")
-        self.writes[ident].append("update")
-        ex = run.api.request(run.res.update_method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs))
-        expect_status(ex, run.api.contract.writes.get("update_status", 200),
-                      run.api.contract.writes.get("update_clause", self._blame("update", ident)),
-                      f"update {run.res.name} {ident}")
-        run.wrote(ex, f"update {run.res.name} {ident}")
-        self.records[ident] = {**self.records[ident], **attrs}
-        self.written = True
+        self._update(self._pick(data, list(self.records)))
 
     @precondition(lambda self: self.records)
     @rule(data=st.data())
     @judged
     def delete(self, data: st.DataObject) -> None:
-        run = self.run
-        ident = self._pick(data, list(self.records))
-        self._step(f"delete {ident}")
-        self.writes[ident].append("delete")
-        ex = run.api.delete(f"{run.res.path}/{ident}")
-        expect_status(ex, run.api.contract.writes.get("delete_status", 200), self._blame("delete", ident),
-                      f"delete {run.res.name} {ident}")
-        run.wrote(ex, f"delete {run.res.name} {ident}")
-        del self.records[ident]
-        self.gone.append(ident)
-        self.written = True
+        self._delete(self._pick(data, list(self.records)))
 
     @precondition(lambda self: self.gone)
     @rule(data=st.data())
@@ -354,10 +416,7 @@ class Machine(RuleBasedStateMachine):
         odd = sorted(({*by_id} ^ {*self.records}) | {i for i, item in by_id.items() if i in self.records and any(
             item.get(k) != v for k, v in self.records[i].items())})
         for ident in odd:
-            if ident in self.records:
-                self._compare(ident)
-            elif ident in self.gone:
-                self._compare_gone(ident)
+            self._confirm(ident, ident in by_id)
         shown = {i: {k: by_id[i].get(k) for k in self.records.get(i, {})} if i in by_id else None for i in odd}
         expect(not odd, run.clause, f"the walk lists {sorted(ids)}, where the live records are "
                f"{sorted(self.records)}; it shows {shown}, though reads of them hold what the model holds",
@@ -371,14 +430,63 @@ class Machine(RuleBasedStateMachine):
             discard(self.run.api, self.run.res, ident)
 
 
+class Refusals(Machine):
+    """The rule a machine has when ``[stateful] role`` is set and the target has its credential. A rule of its
+    own class, so that a machine without it draws the same sequences as before it existed (and its cassette
+    stays valid)."""
+
+    @precondition(lambda self: self.records)
+    @rule(data=st.data())
+    @judged
+    def refused_write(self, data: st.DataObject) -> None:
+        ident = self._pick(data, list(self.records))
+        writes = self.run.api.contract.role(self.run.role)["writes"]
+        self._refused(ident, data.draw(st.sampled_from([m for m in (self.run.res.update_method, "DELETE")
+                                                        if m in writes])))
+
+
+def alone(machine: type[Machine], found: ContractViolation) -> ContractViolation:
+    """A model's finding on one record whose last write (``found.retry``) came after others: that write
+    alone, on a fresh record (its create, the write, a read), as a fixed check of it would send it. If it
+    breaks by itself, that is the write's finding on its own clause (the shrinker stopped before it had
+    removed the others); otherwise the sequence is what broke it, and ``found`` stands."""
+    retry = getattr(found, "retry", "")
+    if not retry:
+        return found
+    m = machine()
+    try:
+        ident = m._create()
+        kind, _, method = retry.partition(" ")
+        {"update": lambda: m._update(ident), "delete": lambda: m._delete(ident),
+         "role": lambda: m._refused(ident, method)}[kind]()
+        m._confirm(ident)
+    except ContractViolation as exc:
+        if exc.clause != m.run.clause:
+            out = m._violated(exc)
+            out.message = f"{out.message} (a sequence showed it first: {found.message})"
+            out.args = (f"[{out.clause}] {out.message}",)
+            return out
+    finally:
+        m.teardown()
+    return found
+
+
 def sequences(api: Api) -> None:
     """Run the state machine of the contract's ``[stateful]`` table against the target."""
     run = Run(api)
     api.verifies(*run.blamed())
     run.sweep()
-    machine = type("StatefulMachine", (Machine,), {"run": run})
+    machine = type("StatefulMachine", (Refusals if run.role else Machine,), {"run": run})
     phases = (Phase.explicit, Phase.generate) if api.replaying else (Phase.explicit, Phase.generate, Phase.shrink)
-    run_state_machine_as_test(machine, settings=settings(
-        max_examples=run.table["sequences"], stateful_step_count=run.table["steps"], derandomize=True,
-        database=None, deadline=None, phases=phases, suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False, print_blob=False))
+    try:
+        # Hypothesis's own bound on shrinking, which it leaves to be patched: a rate-limited target shrinks slowly.
+        with mock.patch.object(engine, "MAX_SHRINKING_SECONDS", run.table["shrink_seconds"]):
+            run_state_machine_as_test(machine, settings=settings(
+                max_examples=run.table["sequences"], stateful_step_count=run.table["steps"], derandomize=True,
+                database=None, deadline=None, phases=phases, suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=False, print_blob=False))
+    except ContractViolation as found:
+        shown = alone(machine, found)
+        if shown is found:
+            raise
+        raise shown from None

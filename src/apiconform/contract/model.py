@@ -60,7 +60,7 @@ CONTRACT_KEYS: dict[str, Any] = {
     "consistency": {"event_header", "wait_header", "timeout", "timeout_status", "lag_status", "sandbox_lag_status",
                     "clauses"},
     "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
-                 "page_size", "clauses", "counter", "events", "ids"},
+                 "page_size", "clauses", "counter", "role", "shrink_seconds", "events", "ids"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -192,6 +192,8 @@ STATEFUL_KINDS = {
     "counter": "one list walk's count ([stateful] counter) differs from the items it yielded, after at most one "
                "write of the sequence (a count that only several writes put wrong is the model's)",
     "uncounted": "a page of such a walk carries no count (default: the counter's clause)",
+    "role": "a write as [stateful] role is not refused as [roles] says, or changes the record, which had no other "
+            "write after its create",
 }
 
 RATE_CLAUSES = ("headers", "values", "limit", "remaining", "reset", "exceeded", "retry", "exempt")
@@ -580,13 +582,15 @@ def _check_stateful(c: Contract) -> None:
     if counter is not None and (not isinstance(counter, dict) or len(counter) != 1 or not {*counter} <= {
             "header", "field"} or not isinstance([*counter.values()][0], str) or not [*counter.values()][0]):
         raise ContractError(f"{c.path}: [stateful] counter must be {{ header = \"...\" }} or {{ field = \"...\" }}")
+    if "role" in table and table["role"] not in c.raw.get("roles", {}):
+        raise ContractError(f"{c.path}: [stateful] role {table['role']!r} has no [roles] table")
     if table["resource"] not in c.resources:
         raise ContractError(f"{c.path}: [stateful] names unknown resource {table['resource']!r}")
     if not str(table["create"].get(table["label"], "")).startswith(table["marker"]) or not str(
             table["update"].get(table["label"], table["marker"])).startswith(table["marker"]):
         raise ContractError(f"{c.path}: [stateful] create must set {table['label']} to start with the marker, "
                             "and update keep it")
-    for key in ("sequences", "steps", "live", "page_size"):
+    for key in ("sequences", "steps", "live", "page_size", "shrink_seconds"):
         if not isinstance(table.get(key, 1), int) or table.get(key, 1) < 1:
             raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
     if table.get("ids", "answered") not in ("answered", "listed"):
@@ -611,7 +615,6 @@ def _cross_check(c: Contract) -> None:
         c.clause(clause_id)
     _check_webhooks(c)
     _check_auth_writes(c)
-    _check_stateful(c)
     for a in c.auth:
         for cred in (a.credential, a.username, a.password):
             if cred and cred not in c.credentials:
@@ -630,6 +633,7 @@ def _cross_check(c: Contract) -> None:
     for name in c.raw.get("roles", {}):
         if name not in c.credentials:
             raise ContractError(f"{c.path}: [roles.{name}] names no credential")
+    _check_stateful(c)  # after [roles]: its role must name one
     for p in c.invalid_payloads:
         res = c.resources[p.resource]
         if p.action not in ("create", "update"):

@@ -29,6 +29,7 @@ from apiconform.sandbox.mitwirken.errors import (
     rate_limit_exceeded,
     restricted_api_key,
 )
+from apiconform.sandbox.mitwirken.faults import RESTRICTED_ONCE_UPDATED
 from apiconform.sandbox.mitwirken.handlers import Ctx, dispatch
 from apiconform.sandbox.ratelimit import RateLimitConfig, RateLimitMiddleware
 from apiconform.sandbox.reach import FaultSet
@@ -76,7 +77,8 @@ async def handle(request: Request, ctx: Ctx, keys: bearer.Keyring) -> Response:
         try:
             authorise(key, request.method, segments, ctx.faults)
         except ApiError:
-            if "restricted-write-applied" in ctx.faults:  # refuses, but only after doing the write
+            if "restricted-write-applied" in ctx.faults or (  # refuses, but only after doing the write
+                    RESTRICTED_ONCE_UPDATED in ctx.faults and segments[1:] and segments[1] in ctx.store.updated):
                 await dispatch(ctx, request.method, segments)
             raise
         return await dispatch(ctx, request.method, segments)

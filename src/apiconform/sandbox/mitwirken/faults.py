@@ -6,6 +6,10 @@ from apiconform.sandbox import cursor, ratelimit
 from apiconform.sandbox.faults import Fault
 from apiconform.sandbox.server import PLAIN_HTTP_FAULT
 
+# A restricted key's write to a member that was updated before is refused, but applied first: only a sequence of
+# an update and then a restricted write shows it (the stateful check; app.authorise's caller).
+RESTRICTED_ONCE_UPDATED = "restricted-write-applied-once-updated"
+
 # The rate-limit block's faults, by the ratelimit check each breaks (suites/mitwirken [rate_limit.clauses]).
 RATE_CLAUSES = {"headers": "mitwirken.rate.headers", "limit": "mitwirken.rate.limit",
                 "remaining": "mitwirken.rate.remaining", "reset": "mitwirken.rate.reset",
@@ -47,6 +51,7 @@ FAULTS: list[Fault] = [
     Fault(cursor.LIMIT_UNBOUNDED, "mitwirken.page.limit", "limit above 100 is accepted."),
     Fault(cursor.DEFAULT_LIMIT_ALL, "mitwirken.page.limit", "A list without limit returns every member on one page."),
     Fault("list-keeps-deleted-after-create", "mitwirken.stateful.model", "Pages of more than the default 20 members (a stale replica serves them) keep a deleted member once another member has been created after the delete; reads are right."),
+    Fault(RESTRICTED_ONCE_UPDATED, "mitwirken.stateful.model", "A restricted key's update or delete of a member that was updated before gets 401 restricted_api_key, but is applied first."),
     Fault("list-shows-member-as-created", "mitwirken.stateful.model", "The list shows members as they were created, not as they were last updated (reads are right)."),
     *[Fault(flag, RATE_CLAUSES[check], f"{what[0].upper()}{what[1:]}.") for flag, (check, what) in ratelimit.FAULTS.items()
       if flag not in ratelimit.OPT_IN - {ratelimit.RESET_IN_MS, ratelimit.DELAYS_NOT_REFUSES}],

@@ -122,6 +122,7 @@ async def _create(ctx: Ctx) -> Response:
 async def _update(ctx: Ctx, ident: str) -> Response:
     record = _find(ctx, ident)
     values = members.validate(await _body(ctx), creating=False, faults=ctx.faults)
+    ctx.store.updated.add(ident)
     if not ctx.has("update-applies-nothing"):
         record.update(values)
     return empty_response() if ctx.has("update-answers-empty") else _member(ctx, record)

@@ -38,6 +38,7 @@ class Store:
     places: dict[str, int] = field(default_factory=dict)  # every id ever issued -> its place in creation order
     ghosts: dict[str, Record] = field(default_factory=dict)  # fault list-keeps-deleted-after-create: id -> haunts?
     as_created: dict[str, Record] = field(default_factory=dict)  # fault list-shows-member-as-created
+    updated: set[str] = field(default_factory=set)  # members updated once (fault restricted-write-applied-once-updated)
 
     def add(self, values: dict[str, Any], created: datetime) -> Record:
         ident = str(uuid.uuid4())
