@@ -146,3 +146,27 @@ def walk_seeded(api: Api, provider: str) -> tuple[list, list]:
         if len(got) < (4 if provider == "mstudio" else api.contract.pagination["per_page"]):
             return answers, items
     raise AssertionError("the seeded list did not end")
+
+
+@pytest.mark.parametrize("old,new,culprit", [
+    ('\nids = "listed"\n', '\nids = "guessed"\n', "ids"),
+    ('uncounted = "mstudio.page.headers-present"', 'uncounted = "mstudio.page.nope"', "mstudio.page.nope"),
+])
+def test_a_bad_mstudio_stateful_table_is_refused(tmp_path, old, new, culprit):
+    """mStudio's keys (ids, the uncounted kind) are checked when the contract loads, like the others."""
+    text = contract_path("mstudio").read_text()
+    assert old in text
+    bad = tmp_path / "contract.toml"
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(ContractError, match=culprit):
+        load_contract(bad)
+
+
+def test_events_need_a_consistency_table(tmp_path):
+    """events = true waits with [consistency]'s headers: a contract without that table is refused."""
+    text = contract_path("mstudio").read_text()
+    start = text.index("[consistency]\n")
+    bad = tmp_path / "contract.toml"
+    bad.write_text(text[:start] + text[text.index("[writes]\n"):])
+    with pytest.raises(ContractError, match="consistency"):
+        load_contract(bad)

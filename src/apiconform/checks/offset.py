@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from apiconform.checks.expect import body_data, expect, expect_status, unsupported
-from apiconform.contract.model import ContractError
+from apiconform.checks.expect import body_data, expect, expect_status, unsupported, violation
+from apiconform.contract.model import ContractError, Resource
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
 
@@ -65,6 +65,25 @@ def _walk(api: Api, clause: str, by: str) -> None:
     expect(ids == expected, clause, f"walking {p['list']} by {by} in pages of {size} yielded {len(ids)} items "
            f"({len(set(ids))} distinct), not the {len(expected)} listed at once, in order", expected=expected,
            actual=ids)
+
+
+def walk_list(api: Api, res: Resource, clause: str, size: int | None = None,
+              headers: dict[str, str] | None = None) -> list[Any]:
+    """Every record of ``res``'s list, page by page with limit and skip (``size``, else ``page_size``) until a
+    short page, each page at most ``size`` long (``clause``); ``headers`` go with every page (a wait header)."""
+    p = _table(api)
+    size, seen = size or p["page_size"], []
+    for _ in range(MAX_PAGES):
+        params = {p["limit"]: size, p["skip"]: len(seen)}
+        ex = api.get(res.path, params=params, headers=headers)
+        expect_status(ex, 200, api.contract.writes["read_clause"], f"GET {res.path} {params}")
+        page = api.contract.list_records(res, body_data(ex, clause))
+        expect(isinstance(page, list) and len(page) <= size, clause, f"GET {res.path} {params}: not a list of at "
+               f"most {size} {res.name}", ex, actual=ex.text[:200])
+        seen += page
+        if len(page) < size:
+            return seen
+    violation(clause, f"{MAX_PAGES} full pages of {res.path} and the list has not ended", actual=len(seen))
 
 
 def walk_skip(api: Api) -> None:

@@ -36,12 +36,13 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from apiconform.checks import cursor, pages, pagination
-from apiconform.checks.common import Ident, as_credential, create, discard, resource
+from apiconform.checks import consistency, cursor, offset, pages, pagination
+from apiconform.checks.common import Ident, as_credential, create, discard, note_write, resource
 from apiconform.checks.expect import body_data, expect, expect_error, expect_status
 from apiconform.contract.model import ContractError, Resource
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
+from apiconform.http.writes import uninterrupted
 from apiconform.verdict import ContractViolation
 
 DEFAULTS = {"sequences": 3, "steps": 10, "live": 4, "shrink_seconds": 300}
@@ -68,15 +69,56 @@ class Run:
         raw = api.contract.raw
         self.soft: dict[str, Any] | None = raw["soft_delete"] if self.table.get("soft_delete") else None
         self.up: dict[str, Any] | None = raw["upsert"] if "upsert" in self.table else None
+        self.event: str | None = None  # ``events``: the newest write's event id, which every read waits for
 
     def blamed(self) -> list[str]:
         """Every clause a finding of this check can fail."""
         writes = self.api.contract.writes
         semantics = [self.soft["clause"]] if self.soft else []
         semantics += [self.up["clauses"]["upsert"]] if self.up else []
-        return list(dict.fromkeys([self.clause, *self.clauses.values(), writes["create_clause"],
-                                   writes["update_clause"], writes["read_clause"], self.api.contract.schema_clause,
-                                   *semantics]))
+        waits = [consistency.clause(self.api, c) for c in ("etag", "read_your_write") if self.table.get("events")]
+        return list(dict.fromkeys([self.clause, *self.clauses.values(), *(writes[k] for k in (
+            "create_clause", "update_clause") if k in writes), writes["read_clause"], self.api.contract.schema_clause,
+            *semantics, *waits]))
+
+    def waiting(self) -> dict[str, str] | None:
+        """With ``events``, the headers of a read that waits for the newest write's event (``[consistency]
+        wait_header``): such a read must show every write before it."""
+        return consistency.wait_headers(self.api, self.event) if self.event else None
+
+    def get(self, path: str, **kw: Any) -> Exchange:
+        return self.api.get(path, headers=self.waiting(), **kw)
+
+    def wrote(self, ex: Exchange, what: str) -> None:
+        """With ``events``: the write answered an event id (the etag clause); the reads after it wait for it."""
+        if self.table.get("events"):
+            self.event = consistency.mutation(self.api, ex, what)
+
+    def create(self, attrs: dict[str, Any]) -> Ident:
+        """POST ``attrs``; the new record's id, from the answer or (``ids = "listed"``) from the list."""
+        if self.table.get("ids") != "listed":
+            return create(self.api, self.res, attrs)[0]
+        return self._create_listed(attrs)
+
+    def _create_listed(self, attrs: dict[str, Any]) -> Ident:
+        """A create that answers no id (mStudio): the record is the one whose label is the one sent (labels are
+        unique to the sequence and step) in the list read after the create (waiting for its event)."""
+        api, res, writes = self.api, self.res, self.api.contract.writes
+        clause = writes.get("create_clause", self.clauses.get("create", self.clause))
+        with uninterrupted():  # an interrupt before the record is found would leave it off the ledger
+            ex = api.post(res.path, res.wrap(attrs))
+            expect_status(ex, writes.get("create_status", 201), clause, f"create {res.name}")
+            self.wrote(ex, f"create {res.name}")
+            listed = self.get(res.path)
+            expect_status(listed, 200, writes["read_clause"], f"GET {res.path} after the create")
+            records = api.contract.list_records(res, body_data(listed, clause))
+            found = [r for r in records or [] if isinstance(r, dict) and r.get(self.label) == attrs[self.label]]
+            shown = consistency.clause(api, "read_your_write") if self.event else clause
+            expect(len(found) == 1, shown, f"the {res.name} created with {attrs} is listed {len(found)} times after "
+                   "its create", listed, expected=1, actual=len(found))
+            ident = found[0][res.id_field]
+            note_write(api, "created", res, ident)
+        return ident
 
     def attrs(self, template: str, sequence: int, n: int) -> dict[str, Any]:
         return {k: v.format(sequence=sequence, n=n) if isinstance(v, str) else v
@@ -122,7 +164,7 @@ class Run:
         prefix, labels = (self.prefix(sequence), self.labels(sequence)) if sequence else (self.marker, [])
         for item in self.mine(self.walk(prefix, labels)[0], prefix):
             if self.alive(item):
-                discard(self.api, self.res, item["id"])
+                discard(self.api, self.res, item[self.res.id_field])
 
 
 WALKS: dict[str, Callable[[Run, str, dict[str, Any]], list[dict[str, Any]]]] = {  # by [pagination] style; a walk
@@ -134,14 +176,18 @@ WALKS: dict[str, Callable[[Run, str, dict[str, Any]], list[dict[str, Any]]]] = {
                                                  run.table.get("page_size")),
     "page-number": lambda run, prefix, params: pages.all_items(run.api, run.res, params,
                                                                run.clauses.get("walk", run.clause)),
+    "offset": lambda run, prefix, _: offset.walk_list(run.api, run.res, run.clauses.get("walk", run.clause),
+                                                      run.table.get("page_size"), run.waiting()),
 }
 
 
-def expect_count(pages: list[Exchange], walked: int, counter: dict[str, str], clause: str) -> None:
+def expect_count(pages: list[Exchange], walked: int, counter: dict[str, str], clause: str,
+                 uncounted: str | None = None) -> None:
     """Every page of one walk counts the ``walked`` items the walk yielded, in the response header
     ``counter["header"]`` or the body field ``counter["field"]`` (dotted: ``pagination.item_count``). Pages
-    that count differently saw the list change under the walk (another writer on a shared list): no finding."""
-    counts = [_count(ex, counter, clause) for ex in pages]
+    that count differently saw the list change under the walk (another writer on a shared list): no finding.
+    A page without a count fails ``uncounted`` (default: ``clause``)."""
+    counts = [_count(ex, counter, uncounted or clause) for ex in pages]
     if len(set(counts)) == 1:
         expect(counts[0] == walked, clause, f"the list counts {counts[0]} items ({_named(counter)}), but a walk of "
                f"every page yields {walked}", pages[-1], expected=walked, actual=counts[0])
@@ -237,8 +283,17 @@ class Machine(RuleBasedStateMachine):
                 self.retry = self.writes[ident][-1]
             raise
 
+    def _blame_list(self, kind: str) -> str:
+        """The clause of a finding on a walk as a whole (its count): its kind's while the sequence has written
+        at most once (what a fixed check of a list sends after a create, or of a list nobody writes to); a count
+        that only several writes put wrong is the model's."""
+        single = sum(len(writes) for writes in self.writes.values()) <= 1
+        return self.run.clauses.get(kind, self.run.clause) if single else self.run.clause
+
     def _pick(self, data: st.DataObject, ids: list[Ident]) -> Ident:
-        return data.draw(st.sampled_from(sorted(ids)))
+        """One of ``ids`` by its place in the model (creation or deletion order), never by its value: ids a
+        target draws at random (uuids) would otherwise send a rerun of the same choices to another record."""
+        return data.draw(st.sampled_from(ids))
 
     def _live(self) -> list[Ident]:
         return [i for i, fields in self.records.items() if self.run.alive(fields)]
@@ -263,7 +318,7 @@ class Machine(RuleBasedStateMachine):
         shows (the walk after every write showed it) that reads otherwise than 200 fails the read's clause."""
         run, api = self.run, self.run.api
         path = f"{run.res.path}/{ident}"
-        ex = api.get(path)
+        ex = run.get(path)
         last = self.writes[ident][-1]
         kind = last.split()[0]
         with self._about(ident):
@@ -280,8 +335,8 @@ class Machine(RuleBasedStateMachine):
 
     def _compare_gone(self, ident: Ident) -> None:
         """Read a deleted record: it must read as missing. One that still reads kept its delete's record."""
-        run, api = self.run, self.run.api
-        ex = api.get(f"{run.res.path}/{ident}")
+        run = self.run
+        ex = run.get(f"{run.res.path}/{ident}")
         with self._about(ident):
             expect(not 200 <= ex.status < 300, self._blame("delete", ident), f"{run.res.name} {ident} reads "
                    f"{ex.status} after its delete", ex, expected=run.missing, actual=ex.status)
@@ -301,7 +356,7 @@ class Machine(RuleBasedStateMachine):
         run = self.run
         attrs = run.attrs("create", self.sequence, len(self.steps) + 1)
         self._step(f"create {attrs}")
-        ident, _, _ = create(run.api, run.res, attrs)
+        ident = run.create(attrs)
         self.records[ident] = {**attrs, **self._active()}
         self.writes[ident] = ["create"]
         self.steps[-1] += f" -> {ident}"
@@ -315,7 +370,9 @@ class Machine(RuleBasedStateMachine):
         self.writes[ident].append("update")
         ex = run.api.request(run.res.update_method, f"{run.res.path}/{ident}", body=run.res.wrap(attrs))
         expect_status(ex, run.api.contract.writes.get("update_status", 200),
-                      run.api.contract.writes["update_clause"], f"update {run.res.name} {ident}")
+                      run.api.contract.writes.get("update_clause", self._blame("update", ident)),
+                      f"update {run.res.name} {ident}")
+        run.wrote(ex, f"update {run.res.name} {ident}")
         self.records[ident] = {**self.records[ident], **attrs, **self._active()}
         self.written = True
 
@@ -327,6 +384,7 @@ class Machine(RuleBasedStateMachine):
         with self._about(ident):
             expect_status(ex, run.api.contract.writes.get("delete_status", 200), self._blame("delete", ident),
                           f"delete {run.res.name} {ident}")
+        run.wrote(ex, f"delete {run.res.name} {ident}")
         if run.soft:  # the record stays, marked deleted
             self.records[ident][run.soft["field"]] = run.soft["deleted"]
         else:
@@ -396,11 +454,11 @@ class Machine(RuleBasedStateMachine):
         self._step("list every page")
         everything, pages = run.walk(run.prefix(self.sequence), [f[run.label] for f in self.records.values()])
         listed, walked = run.mine(everything, run.prefix(self.sequence)), pages[-1]
-        ids = [item["id"] for item in listed]
+        ids = [item[run.res.id_field] for item in listed]
         twice = sorted({i for i in ids if ids.count(i) > 1})
         expect(not twice, run.clauses.get("walk", run.clause), f"the walk lists {twice} more than once", walked,
                actual=ids)
-        by_id = {item["id"]: item for item in listed}
+        by_id = {item[run.res.id_field]: item for item in listed}
         odd = sorted(({*by_id} ^ {*self.records}) | {i for i, item in by_id.items() if i in self.records and any(
             item.get(k) != v for k, v in self.records[i].items())})
         for ident in odd:
@@ -410,7 +468,8 @@ class Machine(RuleBasedStateMachine):
                f"{sorted(self.records)}; it shows {shown}, though reads of them hold what the model holds",
                walked, expected={i: self.records.get(i) for i in odd}, actual=shown)
         if "counter" in run.table:
-            expect_count(pages, len(everything), run.table["counter"], run.clauses.get("counter", run.clause))
+            expect_count(pages, len(everything), run.table["counter"], self._blame_list("counter"),
+                         self._blame_list("uncounted" if "uncounted" in run.clauses else "counter"))
 
     def teardown(self) -> None:
         for ident in self._live():

@@ -61,7 +61,7 @@ CONTRACT_KEYS: dict[str, Any] = {
                     "clauses"},
     "stateful": {"resource", "clause", "label", "marker", "create", "update", "sequences", "steps", "live",
                  "page_size", "clauses", "counter", "role", "shrink_seconds", "soft_delete", "revive", "upsert",
-                 "narrow"},
+                 "narrow", "events", "ids"},
     "list_filters": ({"resource", "param", "attribute", "values", "seed", "clause", "narrow"},),
     "clauses": ({"id", "area", "text", "source", "provenance"},),
 }
@@ -190,7 +190,9 @@ STATEFUL_KINDS = {
     "missing": "a record deleted right after its create reads with another status than [writes] missing_status",
     "walk": "one list walk breaks its own rules: a status, an item twice, a page too long, a cursor",
     "past_end": "one list walk's page past the end repeats earlier items",
-    "counter": "one list walk's count ([stateful] counter) differs from the items it yielded",
+    "counter": "one list walk's count ([stateful] counter) differs from the items it yielded, after at most one "
+               "write of the sequence (a count that only several writes put wrong is the model's)",
+    "uncounted": "a page of such a walk carries no count (default: the counter's clause)",
     "role": "a write as [stateful] role is not refused as [roles] says, or changes the record, which had no other "
             "write after its create",
     "upsert": "a read lacks what the record's [upsert] sent, and that upsert is its only write after its create",
@@ -593,6 +595,10 @@ def _check_stateful(c: Contract) -> None:
     for key in ("sequences", "steps", "live", "page_size", "shrink_seconds"):
         if not isinstance(table.get(key, 1), int) or table.get(key, 1) < 1:
             raise ContractError(f"{c.path}: [stateful] {key} must be a positive integer")
+    if table.get("ids", "answered") not in ("answered", "listed"):
+        raise ContractError(f"{c.path}: [stateful] ids must be answered or listed")
+    if table.get("events") and "consistency" not in c.raw:
+        raise ContractError(f"{c.path}: [stateful] events needs a [consistency] table")
 
 
 def _check_stateful_semantics(c: Contract) -> None:

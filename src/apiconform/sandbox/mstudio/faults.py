@@ -39,6 +39,8 @@ FAULTS: list[Fault] = [
     Fault("token-edit-ignored", "mstudio.token.edit", "PUT api-tokens/{id} answers 204 and changes nothing."),
     Fault("token-delete-keeps", "mstudio.token.delete", "DELETE api-tokens/{id} answers 204; the token no longer authenticates but stays listed and readable."),
     Fault("redirect-without-location", "mstudio.token.redirect", "/v2/signup/token/api answers 308 without a location."),
+    Fault("token-page-counts-deleted", "mstudio.stateful.model", "A deleted API token stays in the token list's index as a tombstone until the next token create compacts it, and limit and skip count the tombstones (the page is filtered after it is cut): a page holds fewer tokens than its limit, and a walk that ends at the short page misses the tokens after the tombstone; reads, the total and lists without limit are right."),
+    Fault("token-total-counts-deleted", "mstudio.stateful.model", "A deleted API token stays in the token list's index as a tombstone until the next token create compacts it, and X-Pagination-TotalCount counts the tombstones; the items, reads and the total after a create are right."),
     Fault("ssh-edit-ignored", "mstudio.ssh.crud", "PUT ssh-keys/{id} answers 204 and keeps the old comment."),
     Fault("session-user-mismatch", "mstudio.user.self", "The session status names another user than GET users/self."),
     Fault("project-get-403", "mstudio.project.read", "A listed project answers 403 on GET projects/{id}."),

@@ -66,7 +66,8 @@ class Store:
 
 
 def token_view(record: Record) -> Record:
-    return {k: v for k, v in record.items() if k not in ("secret", "event", "revoked", "before", "stale_until")}
+    return {k: v for k, v in record.items() if k not in ("secret", "event", "revoked", "tomb", "before",
+                                                         "stale_until")}
 
 
 def ssh_view(record: Record) -> Record:
