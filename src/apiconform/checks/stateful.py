@@ -45,7 +45,7 @@ from apiconform.http.exchange import Exchange
 from apiconform.http.writes import uninterrupted
 from apiconform.verdict import ContractViolation
 
-DEFAULTS = {"sequences": 3, "steps": 10, "live": 4, "shrink_seconds": 300}
+DEFAULTS = {"sequences": 3, "steps": 10, "live": 4, "shrink_seconds": 10}
 
 class Run:
     """What one stateful check needs from the contract, read once."""
