@@ -43,7 +43,7 @@ from apiconform.contract.model import ContractError, Resource
 from apiconform.http.client import Api
 from apiconform.http.exchange import Exchange
 from apiconform.http.writes import uninterrupted
-from apiconform.verdict import ContractViolation
+from apiconform.verdict import ContractViolation, HarnessError
 
 DEFAULTS = {"sequences": 3, "steps": 10, "live": 4, "shrink_seconds": 10}
 
@@ -452,15 +452,11 @@ class Machine(RuleBasedStateMachine):
         self.written = False
         run = self.run
         self._step("list every page")
-        everything, pages = run.walk(run.prefix(self.sequence), [f[run.label] for f in self.records.values()])
+        everything, pages = self._steady_walk()
         listed, walked = run.mine(everything, run.prefix(self.sequence)), pages[-1]
-        ids = [item[run.res.id_field] for item in listed]
-        twice = sorted({i for i in ids if ids.count(i) > 1})
+        ids, twice, by_id, odd = self._differences(listed)
         expect(not twice, run.clauses.get("walk", run.clause), f"the walk lists {twice} more than once", walked,
                actual=ids)
-        by_id = {item[run.res.id_field]: item for item in listed}
-        odd = sorted(({*by_id} ^ {*self.records}) | {i for i, item in by_id.items() if i in self.records and any(
-            item.get(k) != v for k, v in self.records[i].items())})
         for ident in odd:
             self._confirm(ident, ident in by_id)
         shown = {i: {k: by_id[i].get(k) for k in self.records.get(i, {})} if i in by_id else None for i in odd}
@@ -470,6 +466,33 @@ class Machine(RuleBasedStateMachine):
         if "counter" in run.table:
             expect_count(pages, len(everything), run.table["counter"], self._blame_list("counter"),
                          self._blame_list("uncounted" if "uncounted" in run.clauses else "counter"))
+
+    def _differences(self, listed: list[dict[str, Any]]
+                     ) -> tuple[list[Ident], list[Ident], dict[Ident, dict[str, Any]], list[Ident]]:
+        """A walk's items against the model: their ids, the ids listed twice, the items by id, and the ids
+        listed but not live, live but not listed, or listed with other values than the model holds."""
+        run = self.run
+        ids = [item[run.res.id_field] for item in listed]
+        by_id = {item[run.res.id_field]: item for item in listed}
+        odd = sorted(({*by_id} ^ {*self.records}) | {i for i, item in by_id.items() if i in self.records and any(
+            item.get(k) != v for k, v in self.records[i].items())})
+        return ids, sorted({i for i in ids if ids.count(i) > 1}), by_id, odd
+
+    def _steady_walk(self) -> tuple[list[dict[str, Any]], list[Exchange]]:
+        """A walk to judge: one that agrees with the model, or one that the next walk repeats. A list others
+        write to (mStudio's whole token list, a live account's) can move under a walk by offsets and skip or
+        repeat an item; a target that keeps doing so gives the same walk twice, so its finding stands."""
+        run = self.run
+        prefix, labels = run.prefix(self.sequence), [f[run.label] for f in self.records.values()]
+        before: list[Ident] | None = None
+        for _ in range(3):
+            everything, pages = run.walk(prefix, labels)
+            ids, twice, _, odd = self._differences(run.mine(everything, prefix))
+            if (not twice and not odd) or ids == before:
+                return everything, pages
+            before = ids
+        raise HarnessError(f"the list of {run.res.name} changed under each of three walks (others write to it): "
+                           "no walk to judge")
 
     def teardown(self) -> None:
         for ident in self._live():
