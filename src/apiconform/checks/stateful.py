@@ -591,7 +591,7 @@ RULES = {"revive": Revivals, "upsert": Upserts}  # [stateful] key -> the rules i
 
 def alone(machine: type[Machine], found: ContractViolation) -> ContractViolation:
     """A model's finding on one record whose last write (``found.retry``) came after others: that write
-    alone, on a fresh record (its create, the write, a read), as a fixed check of it would send it. If it
+    alone, on a fresh record (its create, a read, the write, a read), as a fixed check of it would send it. If it
     breaks by itself, that is the write's finding on its own clause (the shrinker stopped before it had
     removed the others); otherwise the sequence is what broke it, and ``found`` stands."""
     retry = getattr(found, "retry", "")
@@ -601,9 +601,10 @@ def alone(machine: type[Machine], found: ContractViolation) -> ContractViolation
     m = machine()
     try:
         ident = m._create()
+        m._confirm(ident)  # the fresh record reads: a record missing after the write below is the write's finding
         {"update": lambda: m._update(ident), "delete": lambda: m._delete(ident),
          "role": lambda: m._refused(ident, method)}[kind]()
-        m._confirm(ident)
+        m._confirm(ident, listed=False)
     except ContractViolation as exc:
         if exc.clause != m.run.clause:
             out = m._violated(exc)

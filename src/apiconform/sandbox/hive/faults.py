@@ -73,7 +73,7 @@ FAULTS: list[Fault] = [
     Fault("created-at-gt-ignored", "hive.page.filters", "created_at[gt] is ignored."),
     Fault("sku-created-at-filters-ignored", "hive.page.filters", "The SKU list ignores the created_at[...] filters (the order list applies them)."),
     Fault("order-ignores-created-at", "hive.payload.valid-accepted", "An order's created_at is set to now, whatever was sent."),
-    Fault("item-count-drops-upserted-deleted", "hive.page.item-count", "The SKU list's item_count leaves out SKUs a bulk upsert wrote and a delete then marked deleted, though the list shows them."),
+    Fault("item-count-drops-upserted-deleted", "hive.stateful.model", "The SKU list's item_count leaves out SKUs a bulk upsert wrote and a delete then marked deleted, though the list shows them."),
     Fault("sku-ids-filter-ignored", "hive.page.sku-ids", "merchant_sku_ids[] is ignored."),
     Fault("webhook-payload-stale", "hive.webhook.payload", "A status event carries the record as it was before the change."),
     Fault("webhook-payload-wrapped", "hive.webhook.payload", "A delivery wraps the record as {event, data}."),
